@@ -1,0 +1,1 @@
+"""mwaa-platform: MWAA as a multi-region platform with DR."""

@@ -1,0 +1,1 @@
+"""The embedded default: local AWS emulator and local MWAA. Never imported by production code paths."""

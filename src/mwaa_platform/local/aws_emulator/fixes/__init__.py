@@ -1,0 +1,44 @@
+"""Fixes for gaps measured in moto 5.2.5 with hashicorp/aws 5.100 (see shared EMULATOR-NOTES).
+
+Each submodule closes one gap and exposes ``apply()`` (patches moto's models/responses in-process) and
+optionally ``wrap_wsgi(app)`` / ``on_app(flask_app)``. The list below is the order they are applied in.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+FIXES: list[str] = [
+    "fail_fast_unimplemented",
+]
+
+
+def _modules() -> list[Any]:
+    return [importlib.import_module(f"{__name__}.{name}") for name in FIXES]
+
+
+def apply_all() -> None:
+    for mod in _modules():
+        if hasattr(mod, "apply"):
+            mod.apply()
+
+
+def wrap_create_app(create_app: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    hooks = [mod.on_app for mod in _modules() if hasattr(mod, "on_app")]
+
+    def create(service: Any) -> Any:
+        app = create_app(service)
+        for hook in hooks:
+            hook(app)
+        return app
+
+    return create
+
+
+def wrap_wsgi(app: Any) -> Any:
+    for mod in _modules():
+        if hasattr(mod, "wrap_wsgi"):
+            app = mod.wrap_wsgi(app)
+    return app

@@ -1,0 +1,98 @@
+"""Background processes of the embedded default, recorded so that we stop only what we started.
+
+A pid file holds the pid, the start command and the port. ``stop`` signals the pid only if the live
+process still has that command line, so a recycled pid or somebody else's server is never touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Record:
+    pid: int
+    cmdline: list[str]
+    port: int | None
+
+    def alive(self) -> bool:
+        return _cmdline(self.pid) == self.cmdline
+
+
+def _cmdline(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    parts = raw.split(b"\0")
+    if parts and parts[-1] == b"":
+        parts = parts[:-1]
+    return [p.decode(errors="replace") for p in parts]
+
+
+def read(pid_file: Path) -> Record | None:
+    try:
+        data = json.loads(pid_file.read_text())
+        return Record(int(data["pid"]), list(data["cmdline"]), data.get("port"))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def running(pid_file: Path) -> Record | None:
+    """The recorded process if it is still the one we started, else None (stale files are removed)."""
+    rec = read(pid_file)
+    if rec is None:
+        return None
+    if rec.alive():
+        return rec
+    with contextlib.suppress(OSError):
+        pid_file.unlink()
+    return None
+
+
+def spawn(cmd: list[str], pid_file: Path, log_file: Path, env: dict[str, str] | None = None,
+          port: int | None = None, cwd: Path | None = None) -> subprocess.Popen[bytes]:
+    """Start ``cmd`` in its own session (so a Ctrl-C in the caller's terminal does not reach it)."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    pid_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_file, "ab") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                env=env, cwd=cwd, start_new_session=True)
+    # /proc/<pid>/cmdline is what stop() compares against; read it back once exec has happened.
+    cmdline = cmd
+    for _ in range(50):
+        seen = _cmdline(proc.pid)
+        if seen:
+            cmdline = seen
+            break
+        time.sleep(0.02)
+    pid_file.write_text(json.dumps({"pid": proc.pid, "cmdline": cmdline, "port": port}))
+    return proc
+
+
+def stop(pid_file: Path, timeout: float = 15.0) -> bool:
+    """Stop the recorded process group if it is still ours. Returns True if something was stopped."""
+    rec = running(pid_file)
+    if rec is None:
+        return False
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(rec.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and rec.alive():
+        time.sleep(0.1)
+    if rec.alive():
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(rec.pid, signal.SIGKILL)
+    # Reap if it is our child; ignore if it is not.
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(rec.pid, os.WNOHANG)
+    with contextlib.suppress(OSError):
+        pid_file.unlink()
+    return True

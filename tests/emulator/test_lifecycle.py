@@ -1,0 +1,62 @@
+"""The emulator launcher: starts, refuses a busy port, stops only what it started, fails fast."""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from mwaa_platform.local import ports
+from mwaa_platform.local.emulator import Emulator
+
+
+def test_refuses_a_busy_port(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(1)
+        port = sock.getsockname()[1]
+        emu = Emulator(port=port, root=tmp_path)
+        with pytest.raises(ports.PortBusyError, match="already in use"):
+            emu.start()
+        assert not (tmp_path / "moto.pid").exists()
+
+
+def test_stop_leaves_foreign_process_alone(tmp_path: Path) -> None:
+    emu = Emulator(port=ports.free_port(), root=tmp_path)
+    # a pid file that names a process we did not start (pid 1) must not be signalled
+    (tmp_path / "moto.pid").write_text('{"pid": 1, "cmdline": ["not-ours"], "port": 1}')
+    assert emu.stop() is False
+    assert not (tmp_path / "moto.pid").exists()
+
+
+def test_start_stop_cycle(tmp_path: Path) -> None:
+    emu = Emulator(port=ports.free_port(), root=tmp_path)
+    emu.start()
+    try:
+        assert emu.running() is not None
+        assert ports.is_listening(emu.port)
+    finally:
+        assert emu.stop() is True
+    assert not ports.is_listening(emu.port)
+
+
+def test_unimplemented_service_fails_fast(aws_env: dict[str, str]) -> None:
+    client = boto3.client("redshift-serverless")
+    started = time.monotonic()
+    with pytest.raises(ClientError) as err:
+        client.list_namespaces()
+    assert err.value.response["Error"]["Code"] == "NotImplemented"
+    assert time.monotonic() - started < 5
+
+
+def test_unimplemented_action_fails_fast(aws_env: dict[str, str]) -> None:
+    client = boto3.client("ec2")
+    started = time.monotonic()
+    with pytest.raises(ClientError) as err:
+        client.describe_capacity_block_offerings(CapacityDurationHours=24, InstanceCount=1)
+    assert err.value.response["Error"]["Code"] in {"NotImplemented", "InvalidAction"}
+    assert time.monotonic() - started < 5
