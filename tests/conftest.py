@@ -8,6 +8,8 @@ servers. Everything started here is stopped at session end.
 from __future__ import annotations
 
 import os
+import stat
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,11 +54,11 @@ def postgres(session_state: Path) -> Iterator[Cluster]:
     """A PostgreSQL cluster on a free loopback port for this test session."""
     root = session_state / "pg"
     if os.geteuid() == 0:
-        # the unprivileged owner must be able to traverse to its data dir
+        # pytest's temp dirs are 0700; the unprivileged cluster owner needs to traverse to its data dir
         for parent in [root.parent, *root.parent.parents]:
-            if str(parent) in ("/", "/tmp"):
+            if parent == Path(tempfile.gettempdir()) or parent == Path("/"):
                 break
-            os.chmod(parent, os.stat(parent).st_mode | 0o011)
+            os.chmod(parent, os.stat(parent).st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)  # noqa: S103 traverse only
     cluster = Cluster(root, ports.free_port())
     cluster.start()
     try:

@@ -36,10 +36,11 @@ class LazyGroup(click.Group):
             module: Any = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
             if exc.name and module_name.startswith(exc.name):
+                reason = str(exc)
 
                 @click.command(cmd_name, help=f"{help_text} (not available: {exc.name} is missing)")
                 def unavailable() -> None:
-                    raise click.ClickException(f"'{cmd_name}' is not available in this install ({exc}).")
+                    raise click.ClickException(f"'{cmd_name}' is not available in this install ({reason}).")
 
                 return unavailable
             raise
