@@ -18,9 +18,8 @@ def build_app() -> Any:
 
     from mwaa_platform.local.aws_emulator import fixes
 
-    # Step Functions executions really run (ASL interpreter); Lambda never needs Docker (we run handlers).
+    # Step Functions executions really run (ASL interpreter);.
     default_user_config["stepfunctions"] = {"execute_state_machine": True}
-    default_user_config["lambda"] = {"use_docker": False}
 
     fixes.apply_all()
     app = DomainDispatcherApplication(fixes.wrap_create_app(create_backend_app))

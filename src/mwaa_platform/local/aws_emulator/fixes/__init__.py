@@ -12,6 +12,16 @@ from typing import Any
 
 FIXES: list[str] = [
     "fail_fast_unimplemented",
+    "s3_delete_marker_dispose",
+    "sqs_compact_json_attributes",
+    "stepfunctions_validate_and_versions",
+    "stepfunctions_execution_names",
+    "lambda_runs_handlers",
+    "events_deliver_to_lambda_and_sfn",
+    "eks_access_entries",
+    "eks_access_config",
+    "eks_cluster_updates",
+    "eks_nodegroup_remote_access",
 ]
 
 
