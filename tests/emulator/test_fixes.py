@@ -208,3 +208,21 @@ def test_bucket_with_suspended_versioning_can_be_emptied_and_deleted(aws_env: di
         s3.delete_object(Bucket=bucket, Key=item["Key"], VersionId=item["VersionId"])
     s3.delete_bucket(Bucket=bucket)
     assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+
+def test_group_referencing_rule_keeps_its_description(aws_env: dict[str, str]) -> None:
+    ec2 = boto3.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.98.0.0/16")["Vpc"]["VpcId"]
+    sg = ec2.create_security_group(GroupName=f"g-{uuid.uuid4().hex[:6]}", Description="d", VpcId=vpc)["GroupId"]
+    rule = ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
+        {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": sg, "Description": "self"}]}])["SecurityGroupRules"][0]
+    rule_id = rule["SecurityGroupRuleId"]
+
+    def described() -> dict[str, Any]:
+        return ec2.describe_security_group_rules(SecurityGroupRuleIds=[rule_id])["SecurityGroupRules"][0]
+
+    assert described()["Description"] == "self"
+    assert described()["ReferencedGroupInfo"]["GroupId"] == sg
+    ec2.modify_security_group_rules(GroupId=sg, SecurityGroupRules=[{"SecurityGroupRuleId": rule_id,
+        "SecurityGroupRule": {"IpProtocol": "-1", "ReferencedGroupId": sg, "Description": "changed"}}])
+    assert described()["Description"] == "changed"

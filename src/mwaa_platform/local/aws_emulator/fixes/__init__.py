@@ -18,6 +18,7 @@ FIXES: list[str] = [
     "stepfunctions_execution_names",
     "lambda_runs_handlers",
     "events_deliver_to_lambda_and_sfn",
+    "ec2_security_group_rule_descriptions",
     "eks_access_entries",
     "eks_access_config",
     "eks_cluster_updates",

@@ -1,0 +1,169 @@
+# mwaa-platform: the one entry point. `make help` lists the targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+ENV ?= local
+REGION ?= us-east-1
+STACK ?= platform
+PRIMARY_REGION ?= us-east-1
+SECONDARY_REGION ?= us-west-2
+PYTEST_ARGS ?=
+
+STATE := $(CURDIR)/.state
+VENV := $(CURDIR)/.venv
+PY := $(VENV)/bin/python
+UV := $(STATE)/tools/bin/uv
+CHECKOV := $(STATE)/checkov/bin/checkov
+BOOTSTRAP_PYTHON ?= $(shell command -v python3.11 || command -v python3)
+export TF_CLI_CONFIG_FILE := $(STATE)/terraform.rc
+export UV_CACHE_DIR ?= $(STATE)/cache/uv
+export UV_PYTHON_PREFERENCE := only-system
+export MWAA_PLATFORM_STATE := $(STATE)
+
+MODULES := $(patsubst %/,%,$(sort $(dir $(wildcard modules/*/main.tf))))
+EXAMPLES := $(patsubst %/,%,$(sort $(dir $(wildcard modules/*/examples/*/main.tf))))
+STACKS := $(patsubst %/,%,$(sort $(dir $(wildcard terraform/*/main.tf))))
+LOCAL_ENV := $(STATE)/local.env
+
+.PHONY: help
+help: ## list the targets
+	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo; echo "  ENV=$(ENV) REGION=$(REGION) STACK=$(STACK) (e.g. make plan ENV=dev REGION=us-east-1)"
+
+# ---------------------------------------------------------------------------------------------------------------
+# Set-up (idempotent)
+# ---------------------------------------------------------------------------------------------------------------
+$(UV):
+	@test -n "$(BOOTSTRAP_PYTHON)" || { echo "error: python3.11 (or python3 >= 3.11) is needed on PATH" >&2; exit 2; }
+	@$(BOOTSTRAP_PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "error: Python >= 3.11 needed ($(BOOTSTRAP_PYTHON))" >&2; exit 2; }
+	$(BOOTSTRAP_PYTHON) -m venv $(STATE)/tools
+	$(STATE)/tools/bin/pip install -q --disable-pip-version-check uv
+
+$(STATE)/setup.stamp: pyproject.toml | $(UV)
+	$(UV) venv -q --allow-existing --python $(BOOTSTRAP_PYTHON) $(VENV)
+	VIRTUAL_ENV=$(VENV) $(UV) pip install -q -e ".[dev]"
+	$(UV) venv -q --allow-existing --python $(BOOTSTRAP_PYTHON) $(STATE)/checkov
+	VIRTUAL_ENV=$(STATE)/checkov $(UV) pip install -q "checkov==3.2.533"
+	@touch $@
+
+$(TF_CLI_CONFIG_FILE): scripts/terraform-cli-config.sh
+	@scripts/terraform-cli-config.sh $@
+
+.PHONY: setup
+setup: $(STATE)/setup.stamp $(TF_CLI_CONFIG_FILE) ## install the toolchain: uv, .venv, checkov, Terraform CLI config
+	@echo "setup: ok ($(PY), $$(terraform version | head -1))"
+
+.PHONY: airflow
+airflow: setup ## install the constrained Airflow runtimes (2.10.3 and 3.0.6) the embedded default uses
+	$(PY) -c 'from mwaa_platform.local import airflow_runtime as a; [print(a.ensure(v).venv) for v in ("2.10.3", "3.0.6")]'
+
+# ---------------------------------------------------------------------------------------------------------------
+# Gates
+# ---------------------------------------------------------------------------------------------------------------
+.PHONY: lint
+lint: setup ## ruff + terraform fmt -check
+	$(VENV)/bin/ruff check src tests scripts bench dags
+	terraform fmt -check -recursive -diff modules terraform
+
+.PHONY: fmt
+fmt: setup ## format Terraform and fix what ruff can
+	terraform fmt -recursive modules terraform
+	$(VENV)/bin/ruff check --fix src tests scripts bench dags
+
+.PHONY: validate
+validate: setup ## terraform validate every module, example and root stack
+	@for d in $(MODULES) $(EXAMPLES) $(STACKS); do \
+	  data=$(STATE)/tf-validate/$$d; mkdir -p $$data; \
+	  ( cd $$d && TF_DATA_DIR=$$data terraform init -backend=false -input=false -no-color >$$data/init.log 2>&1 \
+	    || { cat $$data/init.log; exit 1; } ) ; \
+	  ( cd $$d && TF_DATA_DIR=$$data terraform validate -no-color >/dev/null ) || { echo "validate FAILED: $$d"; (cd $$d && TF_DATA_DIR=$$data terraform validate -no-color); exit 1; }; \
+	  echo "validate ok: $$d"; \
+	done
+
+.PHONY: tftest
+tftest: setup ## terraform test for every module (mock providers, offline)
+	@for d in $(MODULES); do \
+	  [ -d $$d/tests ] || { echo "tftest: $$d has no tests/ (every module needs them)"; exit 1; }; \
+	  data=$(STATE)/tf-test/$$d; mkdir -p $$data; \
+	  ( cd $$d && TF_DATA_DIR=$$data terraform init -backend=false -input=false -no-color >$$data/init.log 2>&1 || { cat $$data/init.log; exit 1; } ); \
+	  ( cd $$d && TF_DATA_DIR=$$data terraform test -no-color ) > $$data/test.log 2>&1 || { cat $$data/test.log; echo "tftest FAILED: $$d"; exit 1; }; \
+	  echo "tftest $$d: $$(tail -n 1 $$data/test.log)"; \
+	done
+
+.PHONY: scan
+scan: setup ## checkov over modules/ and terraform/ (0 failed checks required)
+	@$(CHECKOV) --config-file .checkov.yaml -d modules -d terraform > $(STATE)/checkov.txt 2>&1 || true
+	@grep -E "^(Passed checks|terraform scan results)" $(STATE)/checkov.txt || true
+	@failed=$$(grep -Eo "Failed checks: [0-9]+" $(STATE)/checkov.txt | awk '{s+=$$3} END{print s+0}'); \
+	 passed=$$(grep -Eo "Passed checks: [0-9]+" $(STATE)/checkov.txt | awk '{s+=$$3} END{print s+0}'); \
+	 skipped=$$(grep -Eo "Skipped checks: [0-9]+" $(STATE)/checkov.txt | awk '{s+=$$3} END{print s+0}'); \
+	 echo "checkov: passed=$$passed failed=$$failed skipped=$$skipped"; \
+	 if [ "$$failed" != 0 ] || [ "$$passed" = 0 ]; then grep -E "^Check:|FAILED for|File:" $(STATE)/checkov.txt | head -80; exit 1; fi
+
+.PHONY: pytest
+pytest: setup package ## the Python test suite (starts and stops its own emulator and PostgreSQL)
+	@rc=0; $(PY) -m pytest $(PYTEST_ARGS) || rc=$$?; \
+	 if [ $$rc = 5 ]; then echo "pytest collected no tests: that is a failure" >&2; exit 1; fi; exit $$rc
+
+.PHONY: test
+test: lint validate tftest scan pytest ## every gate: lint, validate, terraform test, checkov, pytest
+	@echo "make test: all gates passed"
+
+# ---------------------------------------------------------------------------------------------------------------
+# Build
+# ---------------------------------------------------------------------------------------------------------------
+.PHONY: package
+package: setup ## build the Lambda zips into build/lambda/
+	@$(PY) scripts/package_lambdas.py build/lambda
+
+# ---------------------------------------------------------------------------------------------------------------
+# Embedded default and Terraform
+# ---------------------------------------------------------------------------------------------------------------
+.PHONY: up
+up: setup package ## start the local AWS emulator, PostgreSQL and the local MWAA (prints the env to export)
+	$(PY) -m mwaa_platform.cli local up --env-file $(LOCAL_ENV)
+
+.PHONY: down
+down: ## stop everything `make up` started (and nothing else)
+	@if [ -x $(PY) ]; then $(PY) -m mwaa_platform.cli local down; fi
+
+.PHONY: status
+status: setup ## what the embedded default is running
+	$(PY) -m mwaa_platform.cli local status
+
+define with_env
+	@if [ "$(ENV)" = local ]; then test -f $(LOCAL_ENV) || { echo "error: ENV=local needs 'make up' first" >&2; exit 2; }; \
+	  set -a; . $(LOCAL_ENV); set +a; fi; $(1)
+endef
+
+.PHONY: plan apply destroy output
+plan: setup package ## terraform plan STACK for ENV in REGION (workspace = REGION)
+	$(call with_env,scripts/tf.sh plan $(STACK) $(ENV) $(REGION))
+apply: setup package ## terraform apply STACK for ENV in REGION
+	$(call with_env,scripts/tf.sh apply $(STACK) $(ENV) $(REGION))
+destroy: setup ## terraform destroy STACK for ENV in REGION
+	$(call with_env,scripts/tf.sh destroy $(STACK) $(ENV) $(REGION))
+output: setup ## terraform output of STACK for ENV in REGION
+	$(call with_env,scripts/tf.sh output $(STACK) $(ENV) $(REGION) -json)
+
+.PHONY: apply-all destroy-all
+apply-all: ## apply STACK in the primary, then the secondary region (the DR order)
+	$(MAKE) apply REGION=$(PRIMARY_REGION)
+	$(MAKE) apply REGION=$(SECONDARY_REGION)
+destroy-all: ## destroy STACK in the secondary, then the primary region
+	$(MAKE) destroy REGION=$(SECONDARY_REGION)
+	$(MAKE) destroy REGION=$(PRIMARY_REGION)
+
+.PHONY: demo
+demo: up ## the main job on the embedded default: apply both regions, show what was created
+	$(call with_env,$(PY) scripts/demo.py --env $(ENV) --primary $(PRIMARY_REGION) --secondary $(SECONDARY_REGION))
+
+.PHONY: bench
+bench: setup ## side-by-side metadata backup/restore benchmark against mwaa-dr (needs ../shared/peer-bench)
+	bench/metadata/run.sh
+
+.PHONY: clean
+clean: down ## remove build output and local state (keeps caches)
+	rm -rf build $(STATE)/tf $(STATE)/tf-validate $(STATE)/tf-test $(STATE)/emulator $(STATE)/pg

@@ -1,0 +1,5 @@
+# S3 backend for ENV=dev. Create the bucket once (versioned, SSE-KMS, TLS-only): see README "Real AWS".
+bucket       = "CHANGE-ME-mwaa-platform-dev-tfstate"
+region       = "us-east-1"
+encrypt      = true
+use_lockfile = true

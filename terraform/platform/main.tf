@@ -1,0 +1,38 @@
+# The platform stack: one root, applied once per region (workspace = region). It only wires modules.
+
+locals {
+  role = var.region == var.primary_region ? "primary" : "secondary"
+  name = "mwaa-${var.environment}-${local.role}"
+  tags = merge(var.tags, {
+    "mwaa-platform:environment" = var.environment
+    "mwaa-platform:role"        = local.role
+    "mwaa-platform:managed-by"  = "terraform/platform"
+  })
+  network = lookup(var.networks, var.region, null)
+}
+
+check "network_for_this_region" {
+  assert {
+    condition     = local.network != null
+    error_message = "networks has no entry for ${var.region}: add one to terraform/envs/${var.environment}.tfvars."
+  }
+}
+
+# ----------------------------------------------------------------------------------------------------------------
+# Network
+# ----------------------------------------------------------------------------------------------------------------
+module "network" {
+  source = "../../modules/network"
+
+  create             = local.network != null
+  name               = local.name
+  vpc_cidr           = try(local.network.vpc_cidr, "10.0.0.0/16")
+  az_count           = try(local.network.az_count, 2)
+  egress_mode        = try(local.network.egress_mode, "endpoints")
+  public_subnets     = try(local.network.public_subnets, false)
+  single_nat_gateway = try(local.network.single_nat_gateway, true)
+  flow_logs = {
+    retention_in_days = try(local.network.flow_log_retention_days, 365)
+  }
+  tags = local.tags
+}

@@ -1,0 +1,80 @@
+variable "region" {
+  description = "The region this workspace manages (set by scripts/tf.sh from REGION; the workspace has the same name)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.region))
+    error_message = "region must be an AWS region name such as \"us-east-1\"."
+  }
+}
+
+variable "environment" {
+  description = "Environment name (dev, staging, prod, local): prefixes resource names and tags every resource."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,11}$", var.environment))
+    error_message = "environment must be 2-12 lowercase letters/digits starting with a letter, e.g. \"prod\"."
+  }
+}
+
+variable "primary_region" {
+  description = "The region that runs Airflow in normal operation."
+  type        = string
+  nullable    = false
+}
+
+variable "secondary_region" {
+  description = "The DR region: replica buckets, failover control plane, and the standby environment."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = var.secondary_region != var.primary_region
+    error_message = "secondary_region must differ from primary_region: DR needs a second region."
+  }
+
+  validation {
+    condition     = contains([var.primary_region, var.secondary_region], var.region)
+    error_message = "This workspace's region is neither primary_region nor secondary_region in the tfvars: run with REGION set to one of them."
+  }
+}
+
+variable "dr_mode" {
+  description = "Disaster-recovery strategy: backup_restore (recreate the environment in the secondary on failover) or warm_standby (a paused twin is kept in the secondary)."
+  type        = string
+  default     = "warm_standby"
+  nullable    = false
+
+  validation {
+    condition     = contains(["backup_restore", "warm_standby"], var.dr_mode)
+    error_message = "dr_mode must be \"backup_restore\" or \"warm_standby\"."
+  }
+}
+
+variable "networks" {
+  description = "Per-region network settings, keyed by region name: vpc_cidr, az_count (2-3), egress_mode (nat | endpoints), public_subnets, single_nat_gateway, flow log retention."
+  type = map(object({
+    vpc_cidr                = string
+    az_count                = optional(number, 2)
+    egress_mode             = optional(string, "endpoints")
+    public_subnets          = optional(bool, false)
+    single_nat_gateway      = optional(bool, true)
+    flow_log_retention_days = optional(number, 365)
+  }))
+  nullable = false
+
+  validation {
+    condition     = length(var.networks) > 0
+    error_message = "networks needs an entry for each region this stack is applied in, e.g. { \"us-east-1\" = { vpc_cidr = \"10.10.0.0/16\" } }."
+  }
+}
+
+variable "tags" {
+  description = "Extra tags for every resource (the stack adds environment, region role and managed-by)."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
