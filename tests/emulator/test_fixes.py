@@ -226,3 +226,35 @@ def test_group_referencing_rule_keeps_its_description(aws_env: dict[str, str]) -
     ec2.modify_security_group_rules(GroupId=sg, SecurityGroupRules=[{"SecurityGroupRuleId": rule_id,
         "SecurityGroupRule": {"IpProtocol": "-1", "ReferencedGroupId": sg, "Description": "changed"}}])
     assert described()["Description"] == "changed"
+
+
+def test_scheduler_fires_rate_schedule_into_sqs_and_step_functions(aws_env: dict[str, str]) -> None:
+    sqs = boto3.client("sqs")
+    url = sqs.create_queue(QueueName=f"sched-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    role = boto3.client("iam").create_role(RoleName=f"sch-{uuid.uuid4().hex[:8]}",
+                                           AssumeRolePolicyDocument=ROLE_POLICY)["Role"]["Arn"]
+    machine = _machine()
+    scheduler = boto3.client("scheduler")
+    for name, arn in (("to-sqs", queue_arn), ("to-sfn", machine)):
+        scheduler.create_schedule(Name=f"{name}-{uuid.uuid4().hex[:6]}", ScheduleExpression="rate(1 minute)",
+                                  FlexibleTimeWindow={"Mode": "OFF"},
+                                  Target={"Arn": arn, "RoleArn": role, "Input": json.dumps({"from": name})})
+    msgs = _wait(lambda: sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages"), timeout=90)
+    assert json.loads(msgs[0]["Body"]) == {"from": "to-sqs"}
+    sfn = boto3.client("stepfunctions")
+    execs = _wait(lambda: sfn.list_executions(stateMachineArn=machine)["executions"], timeout=30)
+    assert json.loads(sfn.describe_execution(executionArn=execs[0]["executionArn"])["input"]) == {"from": "to-sfn"}
+
+
+def test_cron_expressions() -> None:
+    import datetime as dt
+
+    from mwaa_platform.local.aws_emulator.fixes.scheduler_fires_schedules import cron_matches
+
+    monday_0915 = dt.datetime(2026, 11, 23, 9, 15, tzinfo=dt.UTC)
+    assert cron_matches("15 9 * * ? *", monday_0915) is True
+    assert cron_matches("0/15 9-17 ? * 2-6 *", monday_0915) is True  # weekdays (AWS: 2=Monday)
+    assert cron_matches("0/15 9-17 ? * 1,7 *", monday_0915) is False  # weekends only
+    assert cron_matches("16 9 * * ? *", monday_0915) is False
+    assert cron_matches("0 12 L * ? *", monday_0915) is None  # L is not emulated: never fires

@@ -19,6 +19,7 @@ FIXES: list[str] = [
     "lambda_runs_handlers",
     "events_deliver_to_lambda_and_sfn",
     "ec2_security_group_rule_descriptions",
+    "scheduler_fires_schedules",
     "eks_access_entries",
     "eks_access_config",
     "eks_cluster_updates",
