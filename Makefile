@@ -94,12 +94,12 @@ tftest: setup ## terraform test for every module (mock providers, offline)
 
 .PHONY: scan
 scan: setup ## checkov over modules/ and terraform/ (0 failed checks required)
-	@$(CHECKOV) --config-file .checkov.yaml -d modules -d terraform > $(STATE)/checkov.txt 2>&1 || true
-	@grep -E "^(Passed checks|terraform scan results)" $(STATE)/checkov.txt || true
+	@: > $(STATE)/checkov.txt; for d in modules terraform; do \
+	  $(CHECKOV) --config-file .checkov.yaml -d $$d >> $(STATE)/checkov.txt 2>&1 || true; done
 	@failed=$$(grep -Eo "Failed checks: [0-9]+" $(STATE)/checkov.txt | awk '{s+=$$3} END{print s+0}'); \
 	 passed=$$(grep -Eo "Passed checks: [0-9]+" $(STATE)/checkov.txt | awk '{s+=$$3} END{print s+0}'); \
 	 skipped=$$(grep -Eo "Skipped checks: [0-9]+" $(STATE)/checkov.txt | awk '{s+=$$3} END{print s+0}'); \
-	 echo "checkov: passed=$$passed failed=$$failed skipped=$$skipped"; \
+	 echo "checkov: passed=$$passed failed=$$failed skipped=$$skipped (modules/ + terraform/, details in .state/checkov.txt)"; \
 	 if [ "$$failed" != 0 ] || [ "$$passed" = 0 ]; then grep -E "^Check:|FAILED for|File:" $(STATE)/checkov.txt | head -80; exit 1; fi
 
 .PHONY: pytest

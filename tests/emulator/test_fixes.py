@@ -258,3 +258,23 @@ def test_cron_expressions() -> None:
     assert cron_matches("0/15 9-17 ? * 1,7 *", monday_0915) is False  # weekends only
     assert cron_matches("16 9 * * ? *", monday_0915) is False
     assert cron_matches("0 12 L * ? *", monday_0915) is None  # L is not emulated: never fires
+
+
+def test_ram_associate_and_disassociate(aws_env: dict[str, str]) -> None:
+    ec2 = boto3.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.97.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.97.1.0/24")["Subnet"]["SubnetArn"]
+    ram = boto3.client("ram")
+    share = ram.create_resource_share(name=f"s-{uuid.uuid4().hex[:6]}")["resourceShare"]["resourceShareArn"]
+    ram.associate_resource_share(resourceShareArn=share, resourceArns=[subnet], principals=["210987654321"])
+
+    def entities(kind: str) -> list[str]:
+        found = ram.get_resource_share_associations(associationType=kind, resourceShareArns=[share])
+        return [a["associatedEntity"] for a in found["resourceShareAssociations"]]
+
+    assert entities("RESOURCE") == [subnet]
+    assert entities("PRINCIPAL") == ["210987654321"]
+    ram.disassociate_resource_share(resourceShareArn=share, resourceArns=[subnet], principals=["210987654321"])
+    assert entities("RESOURCE") == [] and entities("PRINCIPAL") == []
+    with pytest.raises(ram.exceptions.ClientError):
+        ram.associate_resource_share(resourceShareArn=share, principals=["not-a-principal"])

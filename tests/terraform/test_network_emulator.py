@@ -130,11 +130,10 @@ def test_disabled_examples_plan_nothing(config: str, terraform_config: Callable[
     assert tf.output() == {}  # nothing applied, nothing in state
 
 
-def test_shared_vpc_example_plans_share_of_network_subnets(terraform_config: Callable[..., Terraform]) -> None:
-    """The owner-side composition plans against the emulator even though the subnet ARNs are unknown until apply.
-
-    (Not applied: moto 5.2.5 has no AssociateResourceShare, so RAM associations answer 501.)
-    """
+def test_shared_vpc_example_applies_shares_subnets_and_destroys(
+    terraform_config: Callable[..., Terraform], emulator_client: Callable[[str, str], Any]
+) -> None:
+    """Owner side: the share holds both private subnets and the participant, re-plans clean, and destroys."""
     tf = terraform_config("modules/shared-vpc/examples/complete")
     changes = tf.plan_changes()
     planned: dict[str, list[dict[str, Any]]] = {}
@@ -144,7 +143,29 @@ def test_shared_vpc_example_plans_share_of_network_subnets(terraform_config: Cal
     assert len(planned["aws_ram_resource_share"]) == 1
     assert len(planned["aws_ram_resource_association"]) == 2
     assert [rc["change"]["after"]["principal"] for rc in planned["aws_ram_principal_association"]] == ["444455556666"]
-    assert len(planned["aws_subnet"]) == 2
+
+    drift: list[dict[str, Any]] = []
+    share_arn = None
+    try:
+        tf.apply()
+        outputs = tf.output()
+        share_arn = outputs["resource_share_arn"]
+        ram = emulator_client("ram", "us-east-1")
+
+        def associated(kind: str) -> list[str]:
+            found = ram.get_resource_share_associations(associationType=kind, resourceShareArns=[share_arn])
+            return sorted(a["associatedEntity"] for a in found["resourceShareAssociations"])
+
+        assert associated("RESOURCE") == sorted(outputs["shared_subnet_arns"])
+        assert associated("PRINCIPAL") == ["444455556666"]
+        if tf.plan_exit_code() != 0:
+            drift = tf.plan_changes()
+    finally:
+        tf.destroy()
+    assert tf.state_list() == []
+    shares = emulator_client("ram", "us-east-1").get_resource_shares(resourceOwner="SELF")["resourceShares"]
+    assert all(s["status"] == "DELETED" for s in shares if s["resourceShareArn"] == share_arn)
+    assert not drift, f"re-plan after apply is not clean:\n{describe_drift(drift)}"
 
 
 def test_invalid_input_is_rejected_before_any_call(terraform_config: Callable[..., Terraform]) -> None:

@@ -34,7 +34,7 @@ def _env(emulator: Emulator, region: str, state: Path) -> dict[str, str]:
 
 def _platform_vpcs(region: str, env: dict[str, str]) -> list[str]:
     ec2 = boto3.client("ec2", region_name=region, endpoint_url=env["AWS_ENDPOINT_URL"],
-                       aws_access_key_id="testing", aws_secret_access_key="testing")  # noqa: S106
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
     vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:mwaa-platform:environment", "Values": ["local"]}])["Vpcs"]
     return [v["VpcId"] for v in vpcs]
 
@@ -54,7 +54,7 @@ def test_platform_two_regions_apply_replan_destroy(emulator: Emulator, tmp_path:
 
         # state lives in the emulator's S3, one workspace per region
         s3 = boto3.client("s3", endpoint_url=emulator.endpoint, region_name="us-east-1",
-                          aws_access_key_id="testing", aws_secret_access_key="testing")  # noqa: S106
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
         keys = {o["Key"] for o in s3.list_objects_v2(Bucket="mwaa-platform-local-tfstate")["Contents"]}
         assert {f"env:/{r}/platform/terraform.tfstate" for r in REGIONS} <= keys
     finally:

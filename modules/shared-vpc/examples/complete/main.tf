@@ -40,3 +40,13 @@ output "participant" {
   description = "Hand this to each participant account (vpc_id, subnet_ids, owner_account_id, region, resource_share_arn)."
   value       = module.shared_vpc.participant
 }
+
+output "resource_share_arn" {
+  description = "The RAM share holding the private subnets."
+  value       = module.shared_vpc.resource_share_arn
+}
+
+output "shared_subnet_arns" {
+  description = "ARNs of the subnets in the share."
+  value       = module.shared_vpc.shared_subnet_arns
+}

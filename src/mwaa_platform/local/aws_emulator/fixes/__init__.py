@@ -20,10 +20,12 @@ FIXES: list[str] = [
     "events_deliver_to_lambda_and_sfn",
     "ec2_security_group_rule_descriptions",
     "scheduler_fires_schedules",
+    "ram_share_associations",
     "eks_access_entries",
     "eks_access_config",
     "eks_cluster_updates",
     "eks_nodegroup_remote_access",
+    "presigned_query_auth",
 ]
 
 
