@@ -26,6 +26,8 @@ FIXES: list[str] = [
     "eks_cluster_updates",
     "eks_nodegroup_remote_access",
     "presigned_query_auth",
+    "s3_policy_conditions",
+    "dynamodb_atomic_conditional_writes",
 ]
 
 

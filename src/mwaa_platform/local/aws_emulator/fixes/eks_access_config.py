@@ -54,7 +54,7 @@ def apply() -> None:
     def create_cluster(self: Any, *args: Any, access_config: dict[str, Any] | None = None, **kwargs: Any) -> Any:
         stored = normalise(access_config)  # validate before anything is created
         cluster = original_create(self, *args, **kwargs)
-        cluster.access_config = stored
+        cluster.access_config = stored  # type: ignore[attr-defined]
         return cluster
 
     def update_cluster_config(self: Any, name: str, *args: Any, access_config: dict[str, Any] | None = None,
@@ -63,7 +63,7 @@ def apply() -> None:
         new_config = change_mode(cluster.access_config, access_config) if cluster and access_config else None
         cluster = original_update(self, name, *args, **kwargs)
         if new_config is not None:
-            cluster.access_config = new_config
+            cluster.access_config = new_config  # type: ignore[attr-defined]
         return cluster
 
     def response_create_cluster(self: Any) -> Any:

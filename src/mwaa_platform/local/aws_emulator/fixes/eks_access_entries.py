@@ -155,7 +155,7 @@ class AccessEntries:
         self.entry(cluster_name, principal_arn)
         del _entries(self.cluster(cluster_name))[principal_arn]
 
-    def list(self, cluster_name: str, associated_policy_arn: str | None) -> list[str]:
+    def list_arns(self, cluster_name: str, associated_policy_arn: str | None) -> list[str]:
         entries = _entries(self.cluster(cluster_name))
         return sorted(arn for arn, entry in entries.items()
                       if not associated_policy_arn or associated_policy_arn in entry["policies"])
@@ -216,8 +216,8 @@ def _route(api: AccessEntries, method: str, parts: list[str], query: dict[str, l
         if method == "POST":
             return _json(200, {"accessEntry": _entry_view(api.create(cluster_name, body))})
         if method == "GET":
-            policy = (query.get("associatedPolicyArn") or [None])[0]
-            return _json(200, {"accessEntries": api.list(cluster_name, policy)})
+            policy = next(iter(query.get("associatedPolicyArn") or []), None)
+            return _json(200, {"accessEntries": api.list_arns(cluster_name, policy)})
     principal_arn = rest[0]
     if len(rest) == 1:
         if method == "GET":
@@ -252,8 +252,8 @@ def _handler(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, 
     try:
         body = json.loads(response.body) if response.body else {}
         return _route(AccessEntries(response.eks_backend), request.method, parts, parse_qs(split.query), body)
-    except EKSError as exc:
-        return exc.response()
+    except EKSError as exc:  # the error shape EKS speaks: type in x-amzn-ErrorType, JSON body with message
+        return exc.STATUS, {"x-amzn-ErrorType": str(exc.TYPE), "Content-Type": "application/json"}, str(exc.description)
     except ValueError:
         return _json(400, {"message": "request body is not JSON"})
 

@@ -16,7 +16,7 @@ def apply() -> None:
         return
 
     def __init__(self: Any, *args: Any, remote_access: dict[str, Any] | None = None, **kwargs: Any) -> None:  # noqa: N807
-        original_init(self, *args, remote_access=remote_access, **kwargs)
+        original_init(self, *args, remote_access=remote_access, **kwargs)  # type: ignore[misc]
         if not remote_access:
             self.remote_access = None
             self.resources = {k: v for k, v in self.resources.items() if k != "remoteAccessSecurityGroup"}
