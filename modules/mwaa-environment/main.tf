@@ -1,0 +1,611 @@
+################################################################################
+# Class table (source and date in README.md) and derived values
+################################################################################
+
+locals {
+  # MWAA capacity per environment class. workers.max = null means "up to the account's worker quota".
+  class_limits = {
+    "mw1.micro"   = { schedulers = { min = 1, max = 1, default = 1 }, webservers = { min = 1, max = 1, default = 1 }, workers = { max = 1, default_max = 1 }, tasks_per_worker = 3 }
+    "mw1.small"   = { schedulers = { min = 2, max = 5, default = 2 }, webservers = { min = 2, max = 5, default = 2 }, workers = { max = var.worker_quota, default_max = 10 }, tasks_per_worker = 5 }
+    "mw1.medium"  = { schedulers = { min = 2, max = 5, default = 2 }, webservers = { min = 2, max = 5, default = 2 }, workers = { max = var.worker_quota, default_max = 10 }, tasks_per_worker = 10 }
+    "mw1.large"   = { schedulers = { min = 2, max = 5, default = 2 }, webservers = { min = 2, max = 5, default = 2 }, workers = { max = var.worker_quota, default_max = 10 }, tasks_per_worker = 20 }
+    "mw1.xlarge"  = { schedulers = { min = 2, max = 5, default = 2 }, webservers = { min = 2, max = 5, default = 2 }, workers = { max = var.worker_quota, default_max = 10 }, tasks_per_worker = 40 }
+    "mw1.2xlarge" = { schedulers = { min = 2, max = 5, default = 2 }, webservers = { min = 2, max = 5, default = 2 }, workers = { max = var.worker_quota, default_max = 10 }, tasks_per_worker = 80 }
+  }
+  class = lookup(local.class_limits, var.environment_class, local.class_limits["mw1.small"])
+  # The allowed ranges in words, for validation messages.
+  class_ranges = { for k, c in local.class_limits : k => {
+    schedulers = c.schedulers.min == c.schedulers.max ? "exactly ${c.schedulers.min}" : "${c.schedulers.min}-${c.schedulers.max}"
+    webservers = c.webservers.min == c.webservers.max ? "exactly ${c.webservers.min}" : "${c.webservers.min}-${c.webservers.max}"
+    workers    = c.workers.max == 1 ? "exactly 1" : "1-${c.workers.max}"
+  } }
+
+  schedulers     = coalesce(var.schedulers, local.class.schedulers.default)
+  min_workers    = coalesce(var.min_workers, 1)
+  max_workers    = coalesce(var.max_workers, max(local.class.workers.default_max, local.min_workers))
+  min_webservers = coalesce(var.min_webservers, local.class.webservers.default)
+  max_webservers = coalesce(var.max_webservers, max(local.class.webservers.default, local.min_webservers))
+
+  account_id = try(data.aws_caller_identity.current[0].account_id, "")
+  region     = try(data.aws_region.current[0].name, "")
+  partition  = try(data.aws_partition.current[0].partition, "aws")
+
+  environment_arn = "arn:${local.partition}:airflow:${local.region}:${local.account_id}:environment/${var.name}"
+  log_group_arn   = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:airflow-${var.name}-*"
+
+  tags = merge(var.tags, { "mwaa-platform:environment" = var.name })
+}
+
+data "aws_caller_identity" "current" {
+  count = var.create ? 1 : 0
+}
+
+data "aws_region" "current" {
+  count = var.create ? 1 : 0
+}
+
+data "aws_partition" "current" {
+  count = var.create ? 1 : 0
+}
+
+################################################################################
+# KMS key
+################################################################################
+
+resource "aws_kms_key" "this" {
+  count = var.create && var.kms.create ? 1 : 0
+
+  description             = "MWAA environment ${var.name}: environment data, source bucket, log groups"
+  deletion_window_in_days = var.kms.deletion_window_in_days
+  enable_key_rotation     = true
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "AccountAdministersThroughIam"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
+        Action    = "kms:*"
+        Resource  = "*"
+      },
+      {
+        Sid       = "CloudWatchLogsForThisEnvironment"
+        Effect    = "Allow"
+        Principal = { Service = "logs.${local.region}.amazonaws.com" }
+        Action    = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+        Resource  = "*"
+        Condition = { ArnLike = { "kms:EncryptionContext:aws:logs:arn" = local.log_group_arn } }
+      },
+    ]
+  })
+
+  tags = local.tags
+}
+
+resource "aws_kms_alias" "this" {
+  count = var.create && var.kms.create ? 1 : 0
+
+  name          = "alias/mwaa-${var.name}"
+  target_key_id = aws_kms_key.this[0].key_id
+}
+
+locals {
+  kms_key_arn = var.kms.create ? try(aws_kms_key.this[0].arn, null) : var.kms.key_arn
+}
+
+################################################################################
+# Source bucket
+################################################################################
+
+locals {
+  create_bucket = var.create && var.source_bucket.create
+  derived_bucket_name = replace(
+    substr(replace(lower("airflow-${var.name}-${local.account_id}-${local.region}"), "_", "-"), 0, 63), "/-+$/", ""
+  )
+  bucket_name = local.create_bucket ? coalesce(var.source_bucket.name, local.derived_bucket_name) : try(split(":::", var.source_bucket.arn)[1], null)
+  bucket_arn  = local.create_bucket ? try(aws_s3_bucket.source[0].arn, null) : var.source_bucket.arn
+  bucket_id   = local.create_bucket ? try(aws_s3_bucket.source[0].id, null) : local.bucket_name
+  # For policy documents, which are only rendered when the module creates the role.
+  bucket_arn_text = local.bucket_arn == null ? "" : local.bucket_arn
+}
+
+resource "aws_s3_bucket" "source" {
+  #checkov:skip=CKV_AWS_144:DAG sources are rebuilt from git in any region; cross-region copies of data live in modules/dr-storage.
+  #checkov:skip=CKV2_AWS_62:Nothing consumes object events of a DAG source bucket; MWAA polls it.
+  count = local.create_bucket ? 1 : 0
+
+  bucket        = local.bucket_name
+  force_destroy = var.source_bucket.force_destroy
+
+  tags = local.tags
+}
+
+resource "aws_s3_bucket_versioning" "source" {
+  count = local.create_bucket ? 1 : 0
+
+  bucket = aws_s3_bucket.source[0].id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "source" {
+  count = local.create_bucket ? 1 : 0
+
+  bucket                  = aws_s3_bucket.source[0].id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_ownership_controls" "source" {
+  count = local.create_bucket ? 1 : 0
+
+  bucket = aws_s3_bucket.source[0].id
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "source" {
+  count = local.create_bucket ? 1 : 0
+
+  bucket = aws_s3_bucket.source[0].id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = local.kms_key_arn
+    }
+    bucket_key_enabled = true
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "source" {
+  count = local.create_bucket ? 1 : 0
+
+  bucket = aws_s3_bucket.source[0].id
+
+  rule {
+    id     = "expire-old-versions"
+    status = "Enabled"
+    filter {}
+    noncurrent_version_expiration {
+      noncurrent_days = var.source_bucket.noncurrent_days
+    }
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.source]
+}
+
+resource "aws_s3_bucket_logging" "source" {
+  count = local.create_bucket && var.source_bucket.access_log_bucket != null ? 1 : 0
+
+  bucket        = aws_s3_bucket.source[0].id
+  target_bucket = var.source_bucket.access_log_bucket
+  target_prefix = "${var.source_bucket.access_log_prefix}${local.bucket_name}/"
+}
+
+resource "aws_s3_bucket_policy" "source" {
+  count = local.create_bucket ? 1 : 0
+
+  bucket = aws_s3_bucket.source[0].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "DenyInsecureTransport"
+      Effect    = "Deny"
+      Principal = { AWS = "*" }
+      Action    = "s3:*"
+      Resource  = [aws_s3_bucket.source[0].arn, "${aws_s3_bucket.source[0].arn}/*"]
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
+    }]
+  })
+
+  depends_on = [aws_s3_bucket_public_access_block.source]
+}
+
+################################################################################
+# Objects: DAGs, requirements, plugins, startup script
+################################################################################
+
+locals {
+  dag_prefix = trimsuffix(var.dag_s3_path, "/")
+  dag_files  = var.create && var.dags_source_dir != null ? fileset(var.dags_source_dir, "**") : toset([])
+  uploads = {
+    requirements   = var.requirements
+    plugins        = var.plugins
+    startup_script = var.startup_script
+  }
+  uploaded = { for k, v in local.uploads : k => v if var.create && v != null && try(v.source != null, false) }
+}
+
+# Objects wait for the bucket's versioning and encryption so that every upload gets a version id.
+resource "aws_s3_object" "dags" {
+  for_each = local.dag_files
+
+  bucket                 = local.bucket_id
+  key                    = "${local.dag_prefix}/${each.value}"
+  source                 = "${var.dags_source_dir}/${each.value}"
+  source_hash            = filemd5("${var.dags_source_dir}/${each.value}")
+  kms_key_id             = local.kms_key_arn
+  server_side_encryption = "aws:kms"
+
+  tags       = local.tags
+  depends_on = [aws_s3_bucket_versioning.source, aws_s3_bucket_server_side_encryption_configuration.source]
+}
+
+resource "aws_s3_object" "upload" {
+  for_each = local.uploaded
+
+  bucket                 = local.bucket_id
+  key                    = each.value.s3_path
+  source                 = each.value.source
+  source_hash            = filemd5(each.value.source)
+  kms_key_id             = local.kms_key_arn
+  server_side_encryption = "aws:kms"
+
+  tags       = local.tags
+  depends_on = [aws_s3_bucket_versioning.source, aws_s3_bucket_server_side_encryption_configuration.source]
+}
+
+locals {
+  # The version MWAA is told to use: the module's upload (changes whenever the file does) or the caller's.
+  object_versions = {
+    for k, v in local.uploads : k => (
+      v == null ? null : (contains(keys(local.uploaded), k) ? aws_s3_object.upload[k].version_id : v.object_version)
+    )
+  }
+}
+
+################################################################################
+# Log groups (pre-created so retention and encryption are ours; MWAA reuses them)
+################################################################################
+
+locals {
+  log_types = {
+    dag_processing = "DAGProcessing"
+    scheduler      = "Scheduler"
+    task           = "Task"
+    webserver      = "WebServer"
+    worker         = "Worker"
+  }
+  enabled_logs = { for k, suffix in local.log_types : k => "airflow-${var.name}-${suffix}" if var.create && var.logging[k].enabled }
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  for_each = local.enabled_logs
+
+  name              = each.value
+  retention_in_days = var.log_retention_in_days
+  kms_key_id        = local.kms_key_arn
+
+  tags = local.tags
+}
+
+################################################################################
+# Security group
+################################################################################
+
+resource "aws_security_group" "this" {
+  #checkov:skip=CKV2_AWS_5:Attached to the environment through aws_mwaa_environment.network_configuration, which checkov does not follow.
+  count = var.create ? 1 : 0
+
+  name        = "${var.name}-mwaa"
+  description = "MWAA ${var.name}: traffic among its containers and endpoints, HTTPS out"
+  vpc_id      = var.vpc_id
+
+  tags = merge(local.tags, { Name = "${var.name}-mwaa" })
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "self" {
+  count = var.create ? 1 : 0
+
+  security_group_id            = aws_security_group.this[0].id
+  description                  = "All traffic among the environment's containers and its endpoints (MWAA requires this self reference)"
+  ip_protocol                  = "-1"
+  referenced_security_group_id = aws_security_group.this[0].id
+
+  tags = local.tags
+}
+
+resource "aws_vpc_security_group_egress_rule" "self" {
+  count = var.create ? 1 : 0
+
+  security_group_id            = aws_security_group.this[0].id
+  description                  = "All traffic to the environment's containers and endpoints (database 5432, webserver 443)"
+  ip_protocol                  = "-1"
+  referenced_security_group_id = aws_security_group.this[0].id
+
+  tags = local.tags
+}
+
+resource "aws_vpc_security_group_egress_rule" "https" {
+  for_each = var.create ? toset(var.https_egress_cidr_blocks) : toset([])
+
+  security_group_id = aws_security_group.this[0].id
+  description       = "HTTPS to AWS APIs (through VPC endpoints or NAT)"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = each.value
+
+  tags = local.tags
+}
+
+################################################################################
+# Execution role
+################################################################################
+
+locals {
+  create_role = var.create && var.execution_role.create
+  queue_arns  = var.celery_executor_queue_arn != null ? [var.celery_executor_queue_arn] : ["arn:${local.partition}:sqs:${local.region}:*:airflow-celery-*"]
+  secrets     = var.airflow_configuration_presets.secrets_manager
+  secret_prefixes = local.secrets == null ? [] : compact([
+    local.secrets.connections_prefix, local.secrets.variables_prefix, local.secrets.config_prefix
+  ])
+
+  # MWAA's documented execution-role policy, scoped to this environment. Statements are JSON strings so that
+  # optional ones of different shapes can be concatenated.
+  execution_statements = concat(
+    [
+      jsonencode({
+        Sid      = "PublishMetrics"
+        Effect   = "Allow"
+        Action   = ["airflow:PublishMetrics"]
+        Resource = [local.environment_arn]
+      }),
+      jsonencode({
+        Sid      = "NoBucketListing"
+        Effect   = "Deny"
+        Action   = ["s3:ListAllMyBuckets"]
+        Resource = [local.bucket_arn_text, "${local.bucket_arn_text}/*"]
+      }),
+      jsonencode({
+        Sid      = "ReadSourceBucket"
+        Effect   = "Allow"
+        Action   = ["s3:GetObject*", "s3:GetBucket*", "s3:List*"]
+        Resource = [local.bucket_arn_text, "${local.bucket_arn_text}/*"]
+      }),
+      jsonencode({
+        Sid      = "CheckPublicAccessBlock"
+        Effect   = "Allow"
+        Action   = ["s3:GetAccountPublicAccessBlock"]
+        Resource = ["*"]
+      }),
+      jsonencode({
+        Sid    = "WriteOwnLogs"
+        Effect = "Allow"
+        Action = [
+          "logs:CreateLogStream", "logs:CreateLogGroup", "logs:PutLogEvents", "logs:GetLogEvents",
+          "logs:GetLogRecord", "logs:GetLogGroupFields", "logs:GetQueryResults",
+        ]
+        Resource = [local.log_group_arn, "${local.log_group_arn}:*"]
+      }),
+      jsonencode({
+        Sid      = "FindLogGroups"
+        Effect   = "Allow"
+        Action   = ["logs:DescribeLogGroups"]
+        Resource = ["*"]
+      }),
+      jsonencode({
+        Sid       = "PutMetrics"
+        Effect    = "Allow"
+        Action    = ["cloudwatch:PutMetricData"]
+        Resource  = ["*"]
+        Condition = { StringEquals = { "cloudwatch:namespace" = "AmazonMWAA" } }
+      }),
+      jsonencode({
+        Sid    = "CeleryQueue"
+        Effect = "Allow"
+        Action = [
+          "sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl",
+          "sqs:ReceiveMessage", "sqs:SendMessage",
+        ]
+        Resource = local.queue_arns
+      }),
+      local.kms_key_arn != null ? jsonencode({
+        Sid       = "UseEnvironmentKeyThroughSqsAndS3"
+        Effect    = "Allow"
+        Action    = ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*", "kms:Encrypt"]
+        Resource  = [local.kms_key_arn]
+        Condition = { StringLike = { "kms:ViaService" = ["sqs.${local.region}.amazonaws.com", "s3.${local.region}.amazonaws.com"] } }
+        }) : jsonencode({
+        Sid         = "UseAwsOwnedKeyThroughSqs"
+        Effect      = "Allow"
+        Action      = ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*", "kms:Encrypt"]
+        NotResource = ["arn:${local.partition}:kms:*:${local.account_id}:key/*"]
+        Condition   = { StringLike = { "kms:ViaService" = ["sqs.${local.region}.amazonaws.com"] } }
+      }),
+    ],
+    length(local.secret_prefixes) > 0 ? [jsonencode({
+      Sid      = "ReadAirflowSecrets"
+      Effect   = "Allow"
+      Action   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+      Resource = [for p in local.secret_prefixes : "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:${p}/*"]
+    })] : [],
+    [for i, s in var.execution_role.extra_statements : jsonencode(merge(
+      {
+        Sid      = coalesce(s.sid, "Extra${i}")
+        Effect   = s.effect
+        Action   = s.actions
+        Resource = s.resources
+      },
+      length(s.conditions) == 0 ? {} : {
+        Condition = { for test in distinct([for c in s.conditions : c.test]) : test => {
+          for c in s.conditions : c.variable => c.values if c.test == test
+        } }
+      }
+    ))],
+  )
+  execution_policy = jsonencode({ Version = "2012-10-17", Statement = [for s in local.execution_statements : jsondecode(s)] })
+}
+
+resource "aws_iam_role" "execution" {
+  count = local.create_role ? 1 : 0
+
+  name                 = "mwaa-${var.name}-execution"
+  description          = "Execution role of MWAA environment ${var.name}"
+  permissions_boundary = var.execution_role.permissions_boundary
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "OnlyThisEnvironment"
+      Effect    = "Allow"
+      Principal = { Service = ["airflow.amazonaws.com", "airflow-env.amazonaws.com"] }
+      Action    = "sts:AssumeRole"
+      Condition = {
+        StringEquals = { "aws:SourceAccount" = local.account_id }
+        ArnLike      = { "aws:SourceArn" = local.environment_arn }
+      }
+    }]
+  })
+
+  tags = local.tags
+}
+
+resource "aws_iam_role_policy" "execution" {
+  count = local.create_role ? 1 : 0
+
+  name   = "mwaa-execution"
+  role   = aws_iam_role.execution[0].id
+  policy = local.execution_policy
+}
+
+resource "aws_iam_role_policy_attachment" "execution" {
+  for_each = local.create_role ? toset(var.execution_role.managed_policy_arns) : toset([])
+
+  role       = aws_iam_role.execution[0].name
+  policy_arn = each.value
+}
+
+locals {
+  execution_role_arn = local.create_role ? try(aws_iam_role.execution[0].arn, null) : var.execution_role.arn
+}
+
+################################################################################
+# Airflow configuration presets
+################################################################################
+
+locals {
+  presets  = var.airflow_configuration_presets
+  airflow3 = startswith(var.airflow_version, "3.")
+  preset_options = merge(
+    local.secrets == null ? {} : {
+      "secrets.backend" = "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend"
+      "secrets.backend_kwargs" = jsonencode(merge(
+        { connections_prefix = local.secrets.connections_prefix, variables_prefix = local.secrets.variables_prefix },
+        local.secrets.config_prefix == null ? {} : { config_prefix = local.secrets.config_prefix },
+      ))
+    },
+    local.presets.secrets_cache == null ? {} : {
+      "secrets.use_cache"         = local.presets.secrets_cache.enabled ? "True" : "False"
+      "secrets.cache_ttl_seconds" = tostring(local.presets.secrets_cache.ttl_seconds)
+    },
+    local.presets.task_queued_timeout_seconds == null ? {} : {
+      "scheduler.task_queued_timeout" = format("%.1f", local.presets.task_queued_timeout_seconds)
+    },
+    # Airflow 3 renamed triggerer.default_capacity to triggerer.capacity.
+    local.presets.triggerer_capacity == null ? {} : {
+      (local.airflow3 ? "triggerer.capacity" : "triggerer.default_capacity") = tostring(local.presets.triggerer_capacity)
+    },
+    local.presets.worker_autoscale == null ? {} : {
+      "celery.worker_autoscale" = "${local.presets.worker_autoscale.max_tasks},${local.presets.worker_autoscale.min_tasks}"
+    },
+  )
+  airflow_configuration_options = merge(local.preset_options, var.airflow_configuration_options)
+}
+
+################################################################################
+# Environment
+################################################################################
+
+resource "aws_mwaa_environment" "this" {
+  #checkov:skip=CKV2_AWS_66:webserver_access_mode defaults to PRIVATE_ONLY; PUBLIC_ONLY is an explicit caller choice and still requires IAM-authenticated web login.
+  #checkov:skip=CKV_AWS_242:All five log types are on by default (var.logging); checkov cannot resolve the typed object's optional defaults.
+  #checkov:skip=CKV_AWS_243:All five log types are on by default (var.logging); checkov cannot resolve the typed object's optional defaults.
+  #checkov:skip=CKV_AWS_244:All five log types are on by default (var.logging); checkov cannot resolve the typed object's optional defaults.
+  count = var.create ? 1 : 0
+
+  name               = var.name
+  airflow_version    = var.airflow_version
+  environment_class  = var.environment_class
+  execution_role_arn = local.execution_role_arn
+  source_bucket_arn  = local.bucket_arn
+  kms_key            = local.kms_key_arn
+
+  schedulers     = local.schedulers
+  min_workers    = local.min_workers
+  max_workers    = local.max_workers
+  min_webservers = local.min_webservers
+  max_webservers = local.max_webservers
+
+  webserver_access_mode           = var.webserver_access_mode
+  endpoint_management             = var.endpoint_management
+  weekly_maintenance_window_start = var.weekly_maintenance_window_start
+
+  dag_s3_path                      = var.dag_s3_path
+  requirements_s3_path             = var.requirements == null ? null : var.requirements.s3_path
+  requirements_s3_object_version   = local.object_versions.requirements
+  plugins_s3_path                  = var.plugins == null ? null : var.plugins.s3_path
+  plugins_s3_object_version        = local.object_versions.plugins
+  startup_script_s3_path           = var.startup_script == null ? null : var.startup_script.s3_path
+  startup_script_s3_object_version = local.object_versions.startup_script
+
+  airflow_configuration_options = local.airflow_configuration_options
+
+  network_configuration {
+    security_group_ids = concat([aws_security_group.this[0].id], var.additional_security_group_ids)
+    subnet_ids         = var.subnet_ids
+  }
+
+  logging_configuration {
+    dag_processing_logs {
+      enabled   = var.logging.dag_processing.enabled
+      log_level = var.logging.dag_processing.level
+    }
+    scheduler_logs {
+      enabled   = var.logging.scheduler.enabled
+      log_level = var.logging.scheduler.level
+    }
+    task_logs {
+      enabled   = var.logging.task.enabled
+      log_level = var.logging.task.level
+    }
+    webserver_logs {
+      enabled   = var.logging.webserver.enabled
+      log_level = var.logging.webserver.level
+    }
+    worker_logs {
+      enabled   = var.logging.worker.enabled
+      log_level = var.logging.worker.level
+    }
+  }
+
+  timeouts {
+    create = var.timeouts.create
+    update = var.timeouts.update
+    delete = var.timeouts.delete
+  }
+
+  tags = local.tags
+
+  depends_on = [
+    aws_iam_role_policy.execution,
+    aws_iam_role_policy_attachment.execution,
+    aws_cloudwatch_log_group.this,
+    aws_s3_bucket_policy.source,
+    aws_s3_bucket_public_access_block.source,
+    aws_s3_object.dags,
+    aws_vpc_security_group_ingress_rule.self,
+    aws_vpc_security_group_egress_rule.self,
+    aws_vpc_security_group_egress_rule.https,
+  ]
+}
