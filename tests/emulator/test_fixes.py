@@ -278,3 +278,18 @@ def test_ram_associate_and_disassociate(aws_env: dict[str, str]) -> None:
     assert entities("RESOURCE") == [] and entities("PRINCIPAL") == []
     with pytest.raises(ram.exceptions.ClientError):
         ram.associate_resource_share(resourceShareArn=share, principals=["not-a-principal"])
+
+
+def test_lambda_keeps_dead_letter_and_logging_config_and_uses_the_dlq(function: dict[str, str]) -> None:
+    sqs = boto3.client("sqs")
+    url = sqs.create_queue(QueueName=f"fdlq-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    lam = boto3.client("lambda")
+    lam.update_function_configuration(FunctionName=function["name"], DeadLetterConfig={"TargetArn": dlq_arn})
+    config = lam.get_function_configuration(FunctionName=function["name"])
+    assert config["DeadLetterConfig"] == {"TargetArn": dlq_arn}
+    assert config["LoggingConfig"] == {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{function['name']}"}
+    lam.invoke(FunctionName=function["name"], InvocationType="Event", Payload=json.dumps({"fail": True}))
+    msgs = _wait(lambda: sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"]).get("Messages"), 60)
+    assert json.loads(msgs[0]["Body"]) == {"fail": True}
+    assert "asked to fail" in msgs[0]["MessageAttributes"]["ErrorMessage"]["StringValue"]

@@ -17,6 +17,7 @@ FIXES: list[str] = [
     "stepfunctions_validate_and_versions",
     "stepfunctions_execution_names",
     "lambda_runs_handlers",
+    "lambda_dead_letter_and_logging_config",
     "events_deliver_to_lambda_and_sfn",
     "ec2_security_group_rule_descriptions",
     "scheduler_fires_schedules",

@@ -2,7 +2,7 @@
 and never runs our handlers. Fix: run the function's Python handler for real in a subprocess (see
 ``aws_emulator.lambda_runtime``), write its output to the function's CloudWatch log group, and honour the
 invocation type: RequestResponse waits for the result, Event returns 202 at once and runs in the
-background with Lambda's asynchronous retries (2 retries)."""
+background with Lambda's asynchronous retries (2 retries), then the function's dead-letter queue."""
 
 from __future__ import annotations
 
@@ -25,12 +25,19 @@ def run_async(fn: Any, event: str) -> threading.Thread:
     """Asynchronous invocation: up to 1 + ASYNC_RETRIES attempts; the result only goes to the logs."""
 
     def attempt_all() -> None:
+        from mwaa_platform.local.aws_emulator.fixes.lambda_dead_letter_and_logging_config import (
+            send_to_dead_letter,
+        )
+
+        resp = ""
         for attempt in range(1 + ASYNC_RETRIES):
-            _resp, errored, _logs = fn._invoke_lambda(event)
+            resp, errored, _logs = fn._invoke_lambda(event)
             if not errored:
                 return
             log.warning("async invocation of %s failed (attempt %d)", fn.function_name, attempt + 1)
-            time.sleep(ASYNC_RETRY_DELAY_S * (attempt + 1))
+            if attempt < ASYNC_RETRIES:
+                time.sleep(ASYNC_RETRY_DELAY_S * (attempt + 1))
+        send_to_dead_letter(fn, event, resp)
 
     thread = threading.Thread(target=attempt_all, name=f"lambda-async-{fn.function_name}", daemon=True)
     thread.start()

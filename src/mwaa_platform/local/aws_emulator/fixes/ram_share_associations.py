@@ -1,7 +1,8 @@
 """Gap: moto's RAM has resource shares but no AssociateResourceShare / DisassociateResourceShare, so
-aws_ram_resource_association and aws_ram_principal_association (the shared-VPC owner side) cannot apply.
-ListResourceSharePermissions is missing too, and share tags are dropped (a permanent tags diff). Fix: implement them with moto's own validation of principals and resource ARNs; associations then show in
-GetResourceShareAssociations (ASSOCIATED) and disappear when disassociated."""
+aws_ram_resource_association and aws_ram_principal_association (the shared-VPC owner side) cannot apply;
+ListResourceSharePermissions is missing too, and share tags are dropped (a permanent tags diff).
+Fix: implement them with moto's own validation of principals and resource ARNs; associations then show in
+GetResourceShareAssociations (ASSOCIATED) and disappear when disassociated; tags are kept and editable."""
 
 from __future__ import annotations
 

@@ -41,9 +41,9 @@ def _one(operator: str, key: str, expected: list[str], context: dict[str, str]) 
         "Bool": lambda a, e: a.lower() == e.lower(),
         "StringEquals": lambda a, e: a == e,
         "StringEqualsIgnoreCase": lambda a, e: a.lower() == e.lower(),
-        "StringLike": lambda a, e: fnmatch.fnmatchcase(a, e),
+        "StringLike": fnmatch.fnmatchcase,
         "ArnEquals": lambda a, e: a == e,
-        "ArnLike": lambda a, e: fnmatch.fnmatchcase(a, e),
+        "ArnLike": fnmatch.fnmatchcase,
     }
     negated = {"StringNotEquals": "StringEquals", "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
                "StringNotLike": "StringLike", "ArnNotEquals": "ArnEquals", "ArnNotLike": "ArnLike"}
