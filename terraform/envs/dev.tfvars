@@ -10,3 +10,9 @@ networks = {
 }
 
 tags = { owner = "platform-team", cost-center = "data-platform" }
+
+mwaa = {
+  airflow_version   = "2.10.3"
+  environment_class = "mw1.small"
+  max_workers       = 4
+}

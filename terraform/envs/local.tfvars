@@ -10,3 +10,26 @@ networks = {
 }
 
 tags = { owner = "platform-team" }
+
+# A small real Airflow per region (the local MWAA runs it); CUSTOMER endpoints exercise the automation Lambda.
+mwaa = {
+  airflow_version      = "2.10.3"
+  environment_class    = "mw1.micro"
+  endpoint_management  = "CUSTOMER"
+  dags_source_dir      = "../../dags"
+  force_destroy_bucket = true
+}
+
+eks = {
+  enabled       = true
+  desired_nodes = 1
+  service_account_roles = {
+    s3-reader = {
+      namespace       = "airflow-pods"
+      service_account = "s3-reader"
+      policy_statements = [
+        { sid = "ListPlatformBuckets", actions = ["s3:ListBucket"], resources = ["arn:aws:s3:::mwaa-local-*"] },
+      ]
+    }
+  }
+}

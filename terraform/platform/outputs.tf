@@ -27,3 +27,38 @@ output "endpoint_ids" {
   description = "VPC endpoint ids by service short name."
   value       = module.network.endpoint_ids
 }
+
+output "mwaa_environment_name" {
+  description = "The MWAA environment in this region (null where none: backup_restore secondary)."
+  value       = module.mwaa.name
+}
+
+output "mwaa_environment_arn" {
+  description = "ARN of the MWAA environment (null where none)."
+  value       = module.mwaa.arn
+}
+
+output "mwaa_webserver_url" {
+  description = "Airflow UI host of the environment (null where none)."
+  value       = module.mwaa.webserver_url
+}
+
+output "mwaa_execution_role_arn" {
+  description = "Execution role of the environment (null where none)."
+  value       = module.mwaa.execution_role_arn
+}
+
+output "mwaa_source_bucket" {
+  description = "Source bucket (DAGs, requirements, plugins) of the environment (null where none)."
+  value       = module.mwaa.source_bucket_name
+}
+
+output "endpoint_automation_function" {
+  description = "The PENDING/DELETED endpoint Lambda (null unless endpoint_management = CUSTOMER)."
+  value       = module.endpoint_automation.function_name
+}
+
+output "k8s_bootstrap" {
+  description = "Input of `mwaa-platform k8s bootstrap` (null unless EKS is enabled)."
+  value       = module.eks_irsa.k8s_bootstrap
+}

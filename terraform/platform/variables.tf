@@ -78,3 +78,62 @@ variable "tags" {
   default     = {}
   nullable    = false
 }
+
+variable "lambda_zip_dir" {
+  description = "Directory holding the Lambda zips built by `make package` (scripts/package_lambdas.py)."
+  type        = string
+  default     = "../../build/lambda"
+  nullable    = false
+}
+
+variable "mwaa" {
+  description = "The MWAA environment of this stack (named mwaa-<environment> in both regions). Capacity limits per class are validated by modules/mwaa-environment."
+  type = object({
+    enabled                       = optional(bool, true)
+    airflow_version               = optional(string, "2.10.3")
+    environment_class             = optional(string, "mw1.small")
+    schedulers                    = optional(number)
+    min_workers                   = optional(number)
+    max_workers                   = optional(number)
+    min_webservers                = optional(number)
+    max_webservers                = optional(number)
+    webserver_access_mode         = optional(string, "PRIVATE_ONLY")
+    endpoint_management           = optional(string, "CUSTOMER")
+    dags_source_dir               = optional(string)
+    requirements_file             = optional(string)
+    force_destroy_bucket          = optional(bool, false)
+    airflow_configuration_options = optional(map(string), {})
+  })
+  default  = {}
+  nullable = false
+}
+
+variable "eks" {
+  description = "EKS with IRSA for Airflow pods: enabled, node sizes, the namespace MWAA may use, and the service-account roles (see modules/eks-irsa)."
+  type = object({
+    enabled        = optional(bool, false)
+    instance_types = optional(list(string), ["m6i.large"])
+    min_nodes      = optional(number, 1)
+    desired_nodes  = optional(number, 2)
+    max_nodes      = optional(number, 3)
+    namespace      = optional(string, "airflow-pods")
+    service_account_roles = optional(map(object({
+      namespace       = string
+      service_account = string
+      policy_arns     = optional(list(string), [])
+      policy_statements = optional(list(object({
+        sid       = optional(string)
+        effect    = optional(string, "Allow")
+        actions   = list(string)
+        resources = list(string)
+        conditions = optional(list(object({
+          test     = string
+          variable = string
+          values   = list(string)
+        })), [])
+      })), [])
+    })), {})
+  })
+  default  = {}
+  nullable = false
+}

@@ -1,0 +1,79 @@
+# ----------------------------------------------------------------------------------------------------------------
+# MWAA: endpoint automation first (so a CUSTOMER environment leaves PENDING unattended), then the environment.
+# In the secondary region the environment exists only for warm_standby (backup_restore creates it on failover).
+# ----------------------------------------------------------------------------------------------------------------
+locals {
+  mwaa_enabled      = var.mwaa.enabled && local.network != null && (local.role == "primary" || var.dr_mode == "warm_standby")
+  mwaa_name         = "mwaa-${var.environment}"
+  customer_managed  = var.mwaa.endpoint_management == "CUSTOMER"
+  lambda_zip        = "${var.lambda_zip_dir}/endpoints.zip"
+  requirements_file = var.mwaa.requirements_file == null ? null : { source = var.mwaa.requirements_file }
+}
+
+module "endpoint_automation" {
+  source = "../../modules/endpoint-automation"
+
+  create          = local.mwaa_enabled && local.customer_managed
+  name            = "${local.name}-endpoints"
+  lambda_zip_path = local.lambda_zip
+  allowed_vpc_ids = compact([module.network.vpc_id])
+  tags            = local.tags
+}
+
+module "mwaa" {
+  source = "../../modules/mwaa-environment"
+
+  create = local.mwaa_enabled
+  name   = local.mwaa_name
+
+  airflow_version       = var.mwaa.airflow_version
+  environment_class     = var.mwaa.environment_class
+  schedulers            = var.mwaa.schedulers
+  min_workers           = var.mwaa.min_workers
+  max_workers           = var.mwaa.max_workers
+  min_webservers        = var.mwaa.min_webservers
+  max_webservers        = var.mwaa.max_webservers
+  webserver_access_mode = var.mwaa.webserver_access_mode
+  endpoint_management   = var.mwaa.endpoint_management
+
+  vpc_id     = module.network.vpc_id
+  subnet_ids = try(slice(module.network.private_subnet_ids, 0, 2), [])
+
+  source_bucket   = { force_destroy = var.mwaa.force_destroy_bucket }
+  dags_source_dir = var.mwaa.dags_source_dir
+  requirements    = local.requirements_file
+
+  airflow_configuration_options = var.mwaa.airflow_configuration_options
+
+  tags = local.tags
+
+  depends_on = [module.endpoint_automation]
+}
+
+# ----------------------------------------------------------------------------------------------------------------
+# EKS with IRSA (optional per environment): MWAA tasks run as pods with least-privilege roles.
+# ----------------------------------------------------------------------------------------------------------------
+module "eks_irsa" {
+  source = "../../modules/eks-irsa"
+
+  create     = var.eks.enabled && local.mwaa_enabled
+  name       = "${local.name}-pods"
+  subnet_ids = try(slice(module.network.private_subnet_ids, 0, 2), [])
+
+  endpoint_access = { private = true, public = false }
+  node_group = {
+    instance_types = var.eks.instance_types
+    min_size       = var.eks.min_nodes
+    desired_size   = var.eks.desired_nodes
+    max_size       = var.eks.max_nodes
+  }
+  service_account_roles = var.eks.service_account_roles
+
+  mwaa_access = local.mwaa_enabled && var.eks.enabled ? {
+    execution_role_arn     = module.mwaa.execution_role_arn
+    namespace              = var.eks.namespace
+    attach_describe_policy = true
+  } : null
+
+  tags = local.tags
+}
