@@ -21,6 +21,7 @@ GROUPS: dict[str, tuple[str, str, str]] = {
     "dags": ("mwaa_platform.dags.cli", "group", "DAG tooling: check dags/ in a real Airflow."),
     "k8s": ("mwaa_platform.k8s.cli", "group", "In-cluster objects for IRSA service accounts."),
     "sso": ("mwaa_platform.sso.cli", "group", "SSO authorizations for the Airflow UI."),
+    "crossaccount": ("mwaa_platform.crossaccount.cli", "group", "Cross-account pipeline: Redshift connection secret."),
 }
 
 

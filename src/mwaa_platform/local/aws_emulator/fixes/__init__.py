@@ -28,7 +28,9 @@ FIXES: list[str] = [
     "eks_nodegroup_remote_access",
     "presigned_query_auth",
     "s3_policy_conditions",
+    "s3_replication_configuration_roundtrip",
     "dynamodb_atomic_conditional_writes",
+    "s3_logging_target_policy",
 ]
 
 
