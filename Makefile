@@ -64,13 +64,13 @@ airflow: setup ## install the constrained Airflow runtimes (2.10.3 and 3.0.6) th
 # ---------------------------------------------------------------------------------------------------------------
 .PHONY: lint
 lint: setup ## ruff + terraform fmt -check
-	$(VENV)/bin/ruff check src tests scripts bench dags
+	$(VENV)/bin/ruff check $(wildcard src tests scripts bench dags plugins)
 	terraform fmt -check -recursive -diff modules terraform
 
 .PHONY: fmt
 fmt: setup ## format Terraform and fix what ruff can
 	terraform fmt -recursive modules terraform
-	$(VENV)/bin/ruff check --fix src tests scripts bench dags
+	$(VENV)/bin/ruff check --fix $(wildcard src tests scripts bench dags plugins)
 
 .PHONY: validate
 validate: setup ## terraform validate every module, example and root stack

@@ -16,6 +16,7 @@ from mwaa_platform.packaging import build
 LAMBDAS: dict[str, tuple[list[str], list[str]]] = {
     "endpoints": (["endpoints"], []),
     "sso": (["sso"], ["pyjwt[crypto]>=2.8"]),
+    "airflow_api": (["airflow_api"], []),
 }
 
 

@@ -293,3 +293,13 @@ def test_lambda_keeps_dead_letter_and_logging_config_and_uses_the_dlq(function: 
     msgs = _wait(lambda: sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"]).get("Messages"), 60)
     assert json.loads(msgs[0]["Body"]) == {"fail": True}
     assert "asked to fail" in msgs[0]["MessageAttributes"]["ErrorMessage"]["StringValue"]
+
+
+def test_bucket_eventbridge_notification_is_reported(aws_env: dict[str, str]) -> None:
+    s3 = boto3.client("s3")
+    bucket = f"n-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    assert "EventBridgeConfiguration" not in s3.get_bucket_notification_configuration(Bucket=bucket)
+    s3.put_bucket_notification_configuration(Bucket=bucket,
+                                             NotificationConfiguration={"EventBridgeConfiguration": {}})
+    assert s3.get_bucket_notification_configuration(Bucket=bucket)["EventBridgeConfiguration"] == {}

@@ -60,3 +60,32 @@ def test_unimplemented_action_fails_fast(aws_env: dict[str, str]) -> None:
         client.describe_capacity_block_offerings(CapacityDurationHours=24, InstanceCount=1)
     assert err.value.response["Error"]["Code"] in {"NotImplemented", "InvalidAction"}
     assert time.monotonic() - started < 5
+
+
+def test_stop_finds_a_process_whose_title_changed(tmp_path: Path) -> None:
+    import json
+    import sys
+
+    from mwaa_platform.local import process
+
+    pid_file = tmp_path / "p.pid"
+    proc = process.spawn([sys.executable, "-c", "import time; time.sleep(60)"], pid_file, tmp_path / "p.log")
+    record = json.loads(pid_file.read_text())
+    # what Airflow/gunicorn do with setproctitle: the live command line no longer matches the recorded one
+    record["cmdline"] = ["airflow scheduler -- DagFileProcessorManager"]
+    pid_file.write_text(json.dumps(record))
+    assert process.running(pid_file) is not None
+    assert process.stop(pid_file) is True
+    assert proc.wait(timeout=10) is not None
+
+
+def test_recycled_pid_is_not_ours(tmp_path: Path) -> None:
+    import os
+
+    from mwaa_platform.local import process
+
+    # our own pid, but a different start time: a recycled pid must not be signalled
+    started = process.start_time(os.getpid())
+    assert started is not None
+    (tmp_path / "x.pid").write_text(f'{{"pid": {os.getpid()}, "cmdline": [], "port": null, "started": {started + 1}}}')
+    assert process.running(tmp_path / "x.pid") is None

@@ -1,7 +1,9 @@
 """Background processes of the embedded default, recorded so that we stop only what we started.
 
-A pid file holds the pid, the start command and the port. ``stop`` signals the pid only if the live
-process still has that command line, so a recycled pid or somebody else's server is never touched.
+A pid file holds the pid, its start time (field 22 of /proc/<pid>/stat), the start command and the port.
+``stop`` signals the pid only if the live process still has that start time, so a recycled pid or somebody
+else's server is never touched. (The command line alone is not an identity: Airflow and gunicorn rewrite
+their process titles.)
 """
 
 from __future__ import annotations
@@ -21,9 +23,25 @@ class Record:
     pid: int
     cmdline: list[str]
     port: int | None
+    started: int | None = None
 
     def alive(self) -> bool:
+        if self.started is not None:
+            return start_time(self.pid) == self.started
         return _cmdline(self.pid) == self.cmdline
+
+
+def start_time(pid: int) -> int | None:
+    """Clock ticks after boot at which ``pid`` started; None if there is no such process."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 2:].split()
+    try:
+        return int(fields[19])
+    except (IndexError, ValueError):
+        return None
 
 
 def _cmdline(pid: int) -> list[str] | None:
@@ -40,7 +58,7 @@ def _cmdline(pid: int) -> list[str] | None:
 def read(pid_file: Path) -> Record | None:
     try:
         data = json.loads(pid_file.read_text())
-        return Record(int(data["pid"]), list(data["cmdline"]), data.get("port"))
+        return Record(int(data["pid"]), list(data["cmdline"]), data.get("port"), data.get("started"))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -73,7 +91,8 @@ def spawn(cmd: list[str], pid_file: Path, log_file: Path, env: dict[str, str] | 
             cmdline = seen
             break
         time.sleep(0.02)
-    pid_file.write_text(json.dumps({"pid": proc.pid, "cmdline": cmdline, "port": port}))
+    pid_file.write_text(json.dumps({"pid": proc.pid, "cmdline": cmdline, "port": port,
+                                    "started": start_time(proc.pid)}))
     return proc
 
 

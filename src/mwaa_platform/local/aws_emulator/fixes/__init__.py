@@ -31,6 +31,7 @@ FIXES: list[str] = [
     "s3_replication_configuration_roundtrip",
     "dynamodb_atomic_conditional_writes",
     "s3_logging_target_policy",
+    "s3_eventbridge_notification",
 ]
 
 

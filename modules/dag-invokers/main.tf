@@ -1,0 +1,477 @@
+################################################################################
+# Shared values
+################################################################################
+
+data "aws_caller_identity" "current" {
+  count = var.create ? 1 : 0
+}
+
+data "aws_region" "current" {
+  count = var.create ? 1 : 0
+}
+
+data "aws_partition" "current" {
+  count = var.create ? 1 : 0
+}
+
+locals {
+  scheduled = var.create && length(var.flows) > 0
+  s3        = var.create && length(var.s3_trigger.routes) > 0
+  s3_bridge = local.s3 && var.s3_trigger.notification == "eventbridge"
+  s3_direct = local.s3 && var.s3_trigger.notification == "lambda"
+
+  account_id = try(data.aws_caller_identity.current[0].account_id, "")
+  region     = try(data.aws_region.current[0].name, "")
+  partition  = try(data.aws_partition.current[0].partition, "aws")
+
+  environment_name = var.environment_arn == null ? "" : element(split("/", var.environment_arn), 1)
+  bucket_arn       = "arn:${local.partition}:s3:::${coalesce(var.s3_trigger.bucket_name, "-")}"
+
+  # invoker -> settings; handler names are mwaa_platform.airflow_api.handlers.<kind>
+  invokers = merge(
+    local.scheduled ? {
+      scheduled = {
+        description = "Triggers MWAA DAG runs for EventBridge Scheduler flows (InvokeRestApi)"
+        handler     = "mwaa_platform.airflow_api.handlers.scheduled"
+        variables = {
+          FLOWS = jsonencode({ for id, f in var.flows : id => { dag_id = f.dag_id, conf = f.conf } })
+        }
+      }
+    } : {},
+    local.s3 ? {
+      s3 = {
+        description = "Triggers MWAA DAG runs for objects created in S3, by key prefix (InvokeRestApi)"
+        handler     = "mwaa_platform.airflow_api.handlers.s3"
+        variables = {
+          KEY_ROUTES = jsonencode({ for p, r in var.s3_trigger.routes : p => { dag_id = r.dag_id, conf = r.conf } })
+          BUCKETS    = jsonencode([var.s3_trigger.bucket_name])
+        }
+      }
+    } : {},
+  )
+
+  log_group_names = { for k, _ in local.invokers : k => "/aws/lambda/${var.name}-${k}" }
+  log_group_arns  = { for k, n in local.log_group_names : k => "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${n}" }
+
+  tags = merge(var.tags, { "mwaa-platform:component" = "dag-invokers" })
+}
+
+################################################################################
+# KMS key (dead-letter queues, log groups, function environments, schedules)
+################################################################################
+
+resource "aws_kms_key" "this" {
+  count = var.create && var.kms.create && length(local.invokers) > 0 ? 1 : 0
+
+  description             = "${var.name}: dead-letter queues, logs, function environments and schedules"
+  deletion_window_in_days = var.kms.deletion_window_in_days
+  enable_key_rotation     = true
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat(
+      [
+        {
+          Sid       = "AccountAdministersThroughIam"
+          Effect    = "Allow"
+          Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
+          Action    = "kms:*"
+          Resource  = "*"
+        },
+        {
+          Sid       = "LogsForTheInvokerLogGroups"
+          Effect    = "Allow"
+          Principal = { Service = "logs.${local.region}.amazonaws.com" }
+          Action    = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+          Resource  = "*"
+          Condition = { ArnEquals = { "kms:EncryptionContext:aws:logs:arn" = values(local.log_group_arns) } }
+        },
+      ],
+      local.s3_bridge ? [{
+        Sid       = "EventBridgeWritesDeadLetters"
+        Effect    = "Allow"
+        Principal = { Service = "events.amazonaws.com" }
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
+        Resource  = "*"
+        Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
+      }] : [],
+    )
+  })
+
+  tags = local.tags
+}
+
+resource "aws_kms_alias" "this" {
+  count = length(aws_kms_key.this)
+
+  name          = "alias/${var.name}"
+  target_key_id = aws_kms_key.this[0].key_id
+}
+
+locals {
+  kms_key_arn = var.kms.create ? try(aws_kms_key.this[0].arn, null) : var.kms.key_arn
+}
+
+################################################################################
+# Dead-letter queues (one per invoker)
+################################################################################
+
+resource "aws_sqs_queue" "dlq" {
+  for_each = local.invokers
+
+  name                              = "${var.name}-${each.key}-dlq"
+  message_retention_seconds         = var.dlq_message_retention_seconds
+  kms_master_key_id                 = local.kms_key_arn
+  kms_data_key_reuse_period_seconds = 300
+
+  tags = local.tags
+}
+
+resource "aws_sqs_queue_policy" "s3_dlq" {
+  count = local.s3_bridge ? 1 : 0
+
+  queue_url = aws_sqs_queue.dlq["s3"].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "EventBridgeDeadLettersFromTheObjectCreatedRule"
+      Effect    = "Allow"
+      Principal = { Service = "events.amazonaws.com" }
+      Action    = "sqs:SendMessage"
+      Resource  = aws_sqs_queue.dlq["s3"].arn
+      Condition = { ArnEquals = { "aws:SourceArn" = aws_cloudwatch_event_rule.s3[0].arn } }
+    }]
+  })
+}
+
+################################################################################
+# Functions: log group, role (InvokeRestApi on the one environment), function
+################################################################################
+
+resource "aws_cloudwatch_log_group" "this" {
+  for_each = local.invokers
+
+  name              = local.log_group_names[each.key]
+  retention_in_days = var.log_retention_in_days
+  kms_key_id        = local.kms_key_arn
+
+  tags = local.tags
+}
+
+resource "aws_iam_role" "lambda" {
+  for_each = local.invokers
+
+  name        = "${var.name}-${each.key}"
+  description = "${each.value.description}: ${local.environment_name}"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "lambda.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
+    }]
+  })
+
+  tags = local.tags
+}
+
+resource "aws_iam_role_policy" "lambda" {
+  for_each = local.invokers
+
+  name = "invoke-rest-api"
+  role = aws_iam_role.lambda[each.key].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat(
+      [
+        {
+          Sid      = "InvokeRestApiOnTheOneEnvironment"
+          Effect   = "Allow"
+          Action   = ["airflow:InvokeRestApi"]
+          Resource = [var.environment_arn]
+        },
+        {
+          Sid      = "WriteOwnLogs"
+          Effect   = "Allow"
+          Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+          Resource = ["${local.log_group_arns[each.key]}:*"]
+        },
+        {
+          Sid      = "FailedAsyncInvocationsToTheDlq"
+          Effect   = "Allow"
+          Action   = ["sqs:SendMessage"]
+          Resource = [aws_sqs_queue.dlq[each.key].arn]
+        },
+        {
+          Sid      = "UseTheKey"
+          Effect   = "Allow"
+          Action   = ["kms:Decrypt", "kms:GenerateDataKey"]
+          Resource = [coalesce(local.kms_key_arn, "-")]
+        },
+      ],
+      # X-Ray and ENI actions support no resource-level permissions.
+      var.tracing_mode == "Active" ? [{
+        Sid      = "XRayTraces"
+        Effect   = "Allow"
+        Action   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+        Resource = ["*"]
+      }] : [],
+      var.vpc_config != null ? [{
+        Sid      = "RunInsideTheVpc"
+        Effect   = "Allow"
+        Action   = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]
+        Resource = ["*"]
+      }] : [],
+    )
+  })
+}
+
+resource "aws_lambda_function" "this" {
+  #checkov:skip=CKV_AWS_117:The functions call only the regional MWAA API; attach them to a VPC with var.vpc_config where egress policy requires.
+  #checkov:skip=CKV_AWS_272:Code signing is opt-in via var.code_signing_config_arn; the zip is built reproducibly from this repository.
+  for_each = local.invokers
+
+  function_name                  = "${var.name}-${each.key}"
+  description                    = each.value.description
+  role                           = aws_iam_role.lambda[each.key].arn
+  filename                       = var.lambda_zip_path
+  source_code_hash               = filebase64sha256(var.lambda_zip_path)
+  handler                        = each.value.handler
+  runtime                        = var.lambda_runtime
+  timeout                        = var.lambda_timeout
+  memory_size                    = var.lambda_memory_size
+  reserved_concurrent_executions = var.reserved_concurrency
+  kms_key_arn                    = local.kms_key_arn
+  code_signing_config_arn        = var.code_signing_config_arn
+
+  environment {
+    variables = merge(each.value.variables, {
+      MWAA_ENVIRONMENT_NAME = local.environment_name
+      AIRFLOW_VERSION       = var.airflow_version
+    })
+  }
+
+  dead_letter_config {
+    target_arn = aws_sqs_queue.dlq[each.key].arn
+  }
+
+  tracing_config {
+    mode = var.tracing_mode
+  }
+
+  logging_config {
+    log_format = "Text"
+    log_group  = aws_cloudwatch_log_group.this[each.key].name
+  }
+
+  dynamic "vpc_config" {
+    for_each = var.vpc_config == null ? [] : [var.vpc_config]
+    content {
+      subnet_ids         = vpc_config.value.subnet_ids
+      security_group_ids = vpc_config.value.security_group_ids
+    }
+  }
+
+  tags = local.tags
+
+  depends_on = [aws_iam_role_policy.lambda, aws_cloudwatch_log_group.this]
+}
+
+resource "aws_lambda_function_event_invoke_config" "this" {
+  for_each = local.invokers
+
+  function_name                = aws_lambda_function.this[each.key].function_name
+  maximum_retry_attempts       = var.retry_policy.lambda_retry_attempts
+  maximum_event_age_in_seconds = var.retry_policy.maximum_event_age_in_seconds
+}
+
+################################################################################
+# Scheduled invoker: EventBridge Scheduler -> function, flow id in the input
+################################################################################
+
+resource "aws_scheduler_schedule_group" "this" {
+  count = local.scheduled ? 1 : 0
+
+  name = var.name
+
+  tags = local.tags
+}
+
+resource "aws_iam_role" "scheduler" {
+  count = local.scheduled ? 1 : 0
+
+  name        = "${var.name}-scheduler"
+  description = "Lets EventBridge Scheduler invoke the scheduled DAG invoker"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "scheduler.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = {
+        StringEquals = { "aws:SourceAccount" = local.account_id }
+        ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/${var.name}/*" }
+      }
+    }]
+  })
+
+  tags = local.tags
+}
+
+resource "aws_iam_role_policy" "scheduler" {
+  count = local.scheduled ? 1 : 0
+
+  name = "invoke-the-scheduled-invoker"
+  role = aws_iam_role.scheduler[0].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "InvokeTheFunction"
+        Effect   = "Allow"
+        Action   = ["lambda:InvokeFunction"]
+        Resource = [aws_lambda_function.this["scheduled"].arn]
+      },
+      {
+        Sid      = "UndeliverableToTheDlq"
+        Effect   = "Allow"
+        Action   = ["sqs:SendMessage"]
+        Resource = [aws_sqs_queue.dlq["scheduled"].arn]
+      },
+      {
+        Sid      = "UseTheKey"
+        Effect   = "Allow"
+        Action   = ["kms:Decrypt", "kms:GenerateDataKey"]
+        Resource = [coalesce(local.kms_key_arn, "-")]
+      },
+    ]
+  })
+}
+
+resource "aws_scheduler_schedule" "this" {
+  for_each = local.scheduled ? var.flows : {}
+
+  name                         = each.key
+  group_name                   = aws_scheduler_schedule_group.this[0].name
+  description                  = coalesce(each.value.description, "Runs DAG ${each.value.dag_id} (flow ${each.key})")
+  schedule_expression          = each.value.schedule_expression
+  schedule_expression_timezone = each.value.timezone
+  state                        = each.value.enabled ? "ENABLED" : "DISABLED"
+  kms_key_arn                  = local.kms_key_arn
+
+  flexible_time_window {
+    mode                      = each.value.flexible_window_minutes > 0 ? "FLEXIBLE" : "OFF"
+    maximum_window_in_minutes = each.value.flexible_window_minutes > 0 ? each.value.flexible_window_minutes : null
+  }
+
+  target {
+    arn      = aws_lambda_function.this["scheduled"].arn
+    role_arn = aws_iam_role.scheduler[0].arn
+    # Context attributes make the run id deterministic: a redelivered invocation meets a 409, not a second run.
+    input = jsonencode({
+      flow_id        = each.key
+      scheduled_time = "<aws.scheduler.scheduled-time>"
+      execution_id   = "<aws.scheduler.execution-id>"
+    })
+
+    retry_policy {
+      maximum_event_age_in_seconds = var.retry_policy.maximum_event_age_in_seconds
+      maximum_retry_attempts       = var.retry_policy.maximum_retry_attempts
+    }
+
+    dead_letter_config {
+      arn = aws_sqs_queue.dlq["scheduled"].arn
+    }
+  }
+
+  depends_on = [aws_iam_role_policy.scheduler]
+}
+
+################################################################################
+# S3-event invoker, notification = "eventbridge": bucket -> EventBridge rule -> function
+################################################################################
+
+resource "aws_s3_bucket_notification" "eventbridge" {
+  count = local.s3_bridge && var.s3_trigger.manage_bucket_notification ? 1 : 0
+
+  bucket      = var.s3_trigger.bucket_name
+  eventbridge = true
+}
+
+resource "aws_cloudwatch_event_rule" "s3" {
+  count = local.s3_bridge ? 1 : 0
+
+  name        = "${var.name}-s3-object-created"
+  description = "Objects created in ${var.s3_trigger.bucket_name} under a routed key prefix"
+  event_pattern = jsonencode({
+    source        = ["aws.s3"]
+    "detail-type" = ["Object Created"]
+    detail = {
+      bucket = { name = [var.s3_trigger.bucket_name] }
+      object = { key = [for p in sort(keys(var.s3_trigger.routes)) : { prefix = p }] }
+    }
+  })
+
+  tags = local.tags
+}
+
+resource "aws_cloudwatch_event_target" "s3" {
+  count = local.s3_bridge ? 1 : 0
+
+  rule      = aws_cloudwatch_event_rule.s3[0].name
+  target_id = "s3-invoker"
+  arn       = aws_lambda_function.this["s3"].arn
+
+  retry_policy {
+    maximum_event_age_in_seconds = var.retry_policy.maximum_event_age_in_seconds
+    maximum_retry_attempts       = var.retry_policy.maximum_retry_attempts
+  }
+
+  dead_letter_config {
+    arn = aws_sqs_queue.dlq["s3"].arn
+  }
+}
+
+resource "aws_lambda_permission" "events" {
+  count = local.s3_bridge ? 1 : 0
+
+  statement_id   = "object-created-rule"
+  action         = "lambda:InvokeFunction"
+  function_name  = aws_lambda_function.this["s3"].function_name
+  principal      = "events.amazonaws.com"
+  source_arn     = aws_cloudwatch_event_rule.s3[0].arn
+  source_account = local.account_id
+}
+
+################################################################################
+# S3-event invoker, notification = "lambda": bucket notification straight to the function
+################################################################################
+
+resource "aws_lambda_permission" "s3" {
+  count = local.s3_direct ? 1 : 0
+
+  statement_id   = "bucket-notification"
+  action         = "lambda:InvokeFunction"
+  function_name  = aws_lambda_function.this["s3"].function_name
+  principal      = "s3.amazonaws.com"
+  source_arn     = local.bucket_arn
+  source_account = local.account_id
+}
+
+resource "aws_s3_bucket_notification" "lambda" {
+  count = local.s3_direct && var.s3_trigger.manage_bucket_notification ? 1 : 0
+
+  bucket = var.s3_trigger.bucket_name
+
+  dynamic "lambda_function" {
+    for_each = sort(keys(var.s3_trigger.routes))
+    content {
+      id                  = "dag-invoker-${lambda_function.key}"
+      lambda_function_arn = aws_lambda_function.this["s3"].arn
+      events              = ["s3:ObjectCreated:*"]
+      filter_prefix       = lambda_function.value
+    }
+  }
+
+  depends_on = [aws_lambda_permission.s3]
+}

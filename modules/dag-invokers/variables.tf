@@ -1,0 +1,280 @@
+variable "create" {
+  description = "Whether to create any resource at all. With false the module plans nothing and every output is null."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "name" {
+  description = "Prefix of every function, role, queue, rule, schedule group and key alias."
+  type        = string
+  default     = "dag-invokers"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-zA-Z][a-zA-Z0-9-]{0,37}$", var.name))
+    error_message = "name must start with a letter and have at most 38 letters, digits or hyphens (it prefixes IAM, Lambda and Scheduler names)."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource that takes tags."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
+
+################################################################################
+# The environment the invokers trigger DAGs in
+################################################################################
+
+variable "environment_arn" {
+  description = "ARN of the one MWAA environment the invokers may call (airflow:InvokeRestApi is granted on it only)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = !var.create || can(regex("^arn:aws[a-z-]*:airflow:[a-z0-9-]+:[0-9]{12}:environment/[a-zA-Z][0-9a-zA-Z_-]{0,79}$", coalesce(var.environment_arn, "-")))
+    error_message = "environment_arn must be an MWAA environment ARN, e.g. arn:aws:airflow:us-east-1:111122223333:environment/my-env (module.mwaa_environment.arn)."
+  }
+}
+
+variable "airflow_version" {
+  description = "Airflow version of the environment: selects the /api/v1 (2.x) or /api/v2 (3.x) request shapes without granting airflow:GetEnvironment."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = !var.create || can(regex("^[23]\\.[0-9]+\\.[0-9]+$", coalesce(var.airflow_version, "-")))
+    error_message = "airflow_version must be the environment's Airflow 2.x or 3.x version, e.g. \"2.10.3\" or \"3.0.6\"."
+  }
+}
+
+################################################################################
+# Functions
+################################################################################
+
+variable "lambda_zip_path" {
+  description = "Path to the Lambda zip built by `python scripts/package_lambda.py build/lambda/airflow_api.zip airflow_api`."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = !var.create || (var.lambda_zip_path != null && can(filebase64sha256(coalesce(var.lambda_zip_path, "-"))))
+    error_message = "lambda_zip_path must point to an existing zip: build it with `python scripts/package_lambda.py build/lambda/airflow_api.zip airflow_api`."
+  }
+}
+
+variable "lambda_runtime" {
+  description = "Python runtime of the functions (the package needs only the standard library and boto3)."
+  type        = string
+  default     = "python3.12"
+  nullable    = false
+
+  validation {
+    condition     = contains(["python3.11", "python3.12", "python3.13"], var.lambda_runtime)
+    error_message = "lambda_runtime must be python3.11, python3.12 or python3.13."
+  }
+}
+
+variable "lambda_timeout" {
+  description = "Function timeout in seconds; covers InvokeRestApi with its retries."
+  type        = number
+  default     = 60
+  nullable    = false
+
+  validation {
+    condition     = var.lambda_timeout >= 10 && var.lambda_timeout <= 900
+    error_message = "lambda_timeout must be 10-900 seconds."
+  }
+}
+
+variable "lambda_memory_size" {
+  description = "Function memory in MB."
+  type        = number
+  default     = 256
+  nullable    = false
+
+  validation {
+    condition     = var.lambda_memory_size >= 128 && var.lambda_memory_size <= 10240
+    error_message = "lambda_memory_size must be 128-10240 MB."
+  }
+}
+
+variable "reserved_concurrency" {
+  description = "Reserved concurrent executions per function: caps how many DAG runs a burst of events can start at once."
+  type        = number
+  default     = 5
+  nullable    = false
+
+  validation {
+    condition     = var.reserved_concurrency >= 1 && var.reserved_concurrency <= 1000
+    error_message = "reserved_concurrency must be 1-1000 (0 would disable the functions)."
+  }
+}
+
+variable "tracing_mode" {
+  description = "X-Ray tracing of the functions."
+  type        = string
+  default     = "Active"
+  nullable    = false
+
+  validation {
+    condition     = contains(["Active", "PassThrough"], var.tracing_mode)
+    error_message = "tracing_mode must be Active or PassThrough."
+  }
+}
+
+variable "vpc_config" {
+  description = "Run the functions in these private subnets (they then need a route or an interface endpoint to the MWAA API)."
+  type = object({
+    subnet_ids         = list(string)
+    security_group_ids = list(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.vpc_config == null || (length(try(var.vpc_config.subnet_ids, [])) > 0 && length(try(var.vpc_config.security_group_ids, [])) > 0)
+    error_message = "vpc_config needs at least one subnet id and one security group id (or set vpc_config = null)."
+  }
+}
+
+variable "code_signing_config_arn" {
+  description = "Optional Lambda code signing configuration."
+  type        = string
+  default     = null
+}
+
+variable "log_retention_in_days" {
+  description = "Retention of the functions' log groups."
+  type        = number
+  default     = 365
+  nullable    = false
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
+    error_message = "log_retention_in_days must be a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)."
+  }
+}
+
+variable "kms" {
+  description = "Encryption of the DLQs, log groups, function environments and schedules: create a key, or bring key_arn."
+  type = object({
+    create                  = optional(bool, true)
+    key_arn                 = optional(string)
+    deletion_window_in_days = optional(number, 30)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.kms.create || can(regex("^arn:aws[a-z-]*:kms:", coalesce(var.kms.key_arn, "-")))
+    error_message = "kms.key_arn must be a KMS key ARN when kms.create = false."
+  }
+  validation {
+    condition     = var.kms.deletion_window_in_days >= 7 && var.kms.deletion_window_in_days <= 30
+    error_message = "kms.deletion_window_in_days must be 7-30."
+  }
+}
+
+variable "retry_policy" {
+  description = "Delivery retries: EventBridge / Scheduler attempts and event age, Lambda's own async retries; what still fails lands in the DLQ."
+  type = object({
+    maximum_event_age_in_seconds = optional(number, 3600)
+    maximum_retry_attempts       = optional(number, 3)
+    lambda_retry_attempts        = optional(number, 2)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.retry_policy.maximum_event_age_in_seconds >= 60 && var.retry_policy.maximum_event_age_in_seconds <= 86400
+    error_message = "retry_policy.maximum_event_age_in_seconds must be 60-86400."
+  }
+  validation {
+    condition     = var.retry_policy.maximum_retry_attempts >= 0 && var.retry_policy.maximum_retry_attempts <= 185 && var.retry_policy.lambda_retry_attempts >= 0 && var.retry_policy.lambda_retry_attempts <= 2
+    error_message = "retry_policy.maximum_retry_attempts must be 0-185 and lambda_retry_attempts 0-2."
+  }
+}
+
+variable "dlq_message_retention_seconds" {
+  description = "How long undeliverable events stay in the dead-letter queues."
+  type        = number
+  default     = 1209600
+  nullable    = false
+
+  validation {
+    condition     = var.dlq_message_retention_seconds >= 60 && var.dlq_message_retention_seconds <= 1209600
+    error_message = "dlq_message_retention_seconds must be 60-1209600 (14 days)."
+  }
+}
+
+################################################################################
+# Scheduled invoker
+################################################################################
+
+variable "flows" {
+  description = "Scheduled invoker: flow id -> the DAG it runs, when (EventBridge Scheduler expression) and the conf it gets. Empty: no scheduled invoker."
+  type = map(object({
+    dag_id                  = string
+    schedule_expression     = string
+    timezone                = optional(string, "UTC")
+    conf                    = optional(map(string), {})
+    description             = optional(string)
+    enabled                 = optional(bool, true)
+    flexible_window_minutes = optional(number, 0)
+  }))
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = alltrue([for id, f in var.flows : can(regex("^[A-Za-z0-9_.-]{1,64}$", id)) && can(regex("^[A-Za-z0-9_.-]{1,50}$", f.dag_id))])
+    error_message = "flow ids must match ^[A-Za-z0-9_.-]{1,64}$ and dag_id ^[A-Za-z0-9_.-]{1,50}$ (50: /dags/<id>/dagRuns must fit InvokeRestApi's 64-character path)."
+  }
+  validation {
+    condition     = alltrue([for f in values(var.flows) : can(regex("^(cron|rate|at)\\(.+\\)$", f.schedule_expression))])
+    error_message = "schedule_expression must be cron(...), rate(...) or at(...), e.g. \"cron(0 6 * * ? *)\"."
+  }
+  validation {
+    condition     = alltrue([for f in values(var.flows) : f.flexible_window_minutes >= 0 && f.flexible_window_minutes <= 1440])
+    error_message = "flexible_window_minutes must be 0 (exact time) to 1440."
+  }
+}
+
+################################################################################
+# S3-event invoker
+################################################################################
+
+variable "s3_trigger" {
+  description = "S3-event invoker: objects created in bucket_name under a key prefix start the mapped DAG (longest prefix wins) with the object in its conf. routes empty: no S3 invoker."
+  type = object({
+    bucket_name                = optional(string)
+    notification               = optional(string, "eventbridge")
+    manage_bucket_notification = optional(bool, true)
+    routes = optional(map(object({
+      dag_id = string
+      conf   = optional(map(string), {})
+    })), {})
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = contains(["eventbridge", "lambda"], var.s3_trigger.notification)
+    error_message = "s3_trigger.notification must be \"eventbridge\" (bucket events via EventBridge, DLQ + retries on the rule target) or \"lambda\" (S3 notification straight to the function)."
+  }
+  validation {
+    condition     = length(var.s3_trigger.routes) == 0 || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", coalesce(var.s3_trigger.bucket_name, "-")))
+    error_message = "s3_trigger.bucket_name must be a valid S3 bucket name when routes are given."
+  }
+  validation {
+    condition     = alltrue([for p, r in var.s3_trigger.routes : length(p) > 0 && !startswith(p, "/") && can(regex("^[A-Za-z0-9_.-]{1,50}$", r.dag_id))])
+    error_message = "route keys are non-empty key prefixes without a leading '/', e.g. \"sales/\"; dag_id must match ^[A-Za-z0-9_.-]{1,50}$."
+  }
+  validation {
+    condition = var.s3_trigger.notification != "lambda" || alltrue([
+      for a in keys(var.s3_trigger.routes) : alltrue([for b in keys(var.s3_trigger.routes) : a == b || !startswith(b, a)])
+    ])
+    error_message = "with notification = \"lambda\" S3 refuses overlapping prefixes (e.g. \"sales/\" and \"sales/2025/\"): use notification = \"eventbridge\" or disjoint prefixes."
+  }
+}
