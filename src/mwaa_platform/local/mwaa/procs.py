@@ -1,0 +1,131 @@
+"""Airflow component processes, recorded by pid *and start time* so that we stop exactly what we started.
+
+:mod:`mwaa_platform.local.process` identifies a process by its command line, but Airflow and gunicorn
+rewrite their process titles (``airflow scheduler -- DagFileProcessorManager``, ``gunicorn: master``), so
+here the identity is the pair (pid, start time from /proc/<pid>/stat), which a recycled pid cannot
+match. Stopping signals the component's process group and every descendant (Airflow's DAG processor
+manager runs in a session of its own), first SIGTERM, then SIGKILL for whatever is left.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+
+def start_time(pid: int) -> int | None:
+    """Clock ticks since boot at which ``pid`` started (field 22 of /proc/<pid>/stat)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 2:].split()
+    try:
+        return int(fields[19])
+    except (IndexError, ValueError):
+        return None
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError, ValueError):
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def descendants(pid: int) -> list[tuple[int, int]]:
+    """(pid, start time) of ``pid`` and everything below it."""
+    found: list[tuple[int, int]] = []
+    frontier = [pid]
+    while frontier:
+        current = frontier.pop()
+        started = start_time(current)
+        if started is None:
+            continue
+        found.append((current, started))
+        frontier += _children(current)
+    return found
+
+
+def spawn(cmd: list[str], pid_file: Path, log_file: Path, env: dict[str, str], cwd: Path) -> int:
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    pid_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_file, "ab") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                                cwd=cwd, start_new_session=True)
+    pid_file.write_text(json.dumps({"pid": proc.pid, "start_time": start_time(proc.pid), "cmdline": cmd}))
+    return proc.pid
+
+
+def running(pid_file: Path) -> int | None:
+    """The recorded pid if that very process still lives (a stale file is removed)."""
+    try:
+        data = json.loads(pid_file.read_text())
+        pid, started = int(data["pid"]), data.get("start_time")
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    now = start_time(pid)
+    if now is not None and started is not None and now == started and _reapable(pid):
+        return pid
+    with contextlib.suppress(OSError):
+        pid_file.unlink()
+    return None
+
+
+def _reapable(pid: int) -> bool:
+    """False for a zombie (exited, not yet reaped by its parent)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    if state == "Z":
+        with contextlib.suppress(ChildProcessError, OSError):
+            os.waitpid(pid, os.WNOHANG)
+        return False
+    return True
+
+
+def _alive(members: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    return [(pid, started) for pid, started in members if start_time(pid) == started and _reapable(pid)]
+
+
+def _signal(members: list[tuple[int, int]], sig: int) -> None:
+    for pid, _ in members:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, sig)
+
+
+def stop(pid_file: Path, timeout: float = 20.0, sig: int = signal.SIGTERM) -> bool:
+    """Stop the recorded process, its process group and its descendants. True if something was running."""
+    pid = running(pid_file)
+    if pid is None:
+        return False
+    members = descendants(pid)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
+    _signal(members, sig)
+    deadline = time.monotonic() + timeout
+    while _alive(members) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = _alive(members)
+    if left:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+        _signal(left, signal.SIGKILL)
+        end = time.monotonic() + 5
+        while _alive(left) and time.monotonic() < end:
+            time.sleep(0.05)
+    with contextlib.suppress(OSError):
+        pid_file.unlink()
+    return True
+
+
+def kill(pid_file: Path) -> bool:
+    """SIGKILL at once: a crash, not a shutdown."""
+    return stop(pid_file, timeout=0, sig=signal.SIGKILL)

@@ -1,0 +1,158 @@
+"""Fixtures for the metadata engine: migrated Airflow databases, real generated metadata, S3 + KMS.
+
+Per Airflow version (2.10.3 and 3.0.6, prepared in parallel once per session):
+* ``<v>_secondary`` - migrated, DAGs synced and paused: what a freshly created secondary environment holds;
+* ``<v>_source``    - a copy of it, then real DAG runs and user data (scripts/generate.py) with SOURCE_KEY.
+Tests clone these with ``CREATE DATABASE ... TEMPLATE`` (fast) and never change them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from mwaa_platform.local import airflow_runtime
+from mwaa_platform.local.postgres import Cluster
+from mwaa_platform.metadata.objectstore import Location
+
+HERE = Path(__file__).parent
+DAGS = HERE / "dags"
+SCRIPTS = HERE / "scripts"
+REPO_DAGS = HERE.parents[1] / "dags"
+SOURCE_KEY = "ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg="
+TARGET_KEY = "Hv3k2HFFLhQ2yW5gKGSQ6x5V0oWnTz7hIGiZkNwX6xE="
+VERSIONS = ("2.10.3", "3.0.6")
+
+
+@dataclass
+class AirflowDb:
+    """One Airflow metadata database and how to run that Airflow against it."""
+
+    runtime: airflow_runtime.AirflowRuntime
+    cluster: Cluster
+    name: str
+    fernet_key: str
+    home: Path
+
+    @property
+    def url(self) -> str:
+        return self.cluster.url(self.name, driver="postgresql+psycopg2")
+
+    dags: Path = DAGS
+
+    def env(self, dags: Path | None = None, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW__", "MWAA__"))}
+        env.update({
+            "AIRFLOW_HOME": str(self.home), "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": self.url,
+            "AIRFLOW__CORE__FERNET_KEY": self.fernet_key, "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(dags or self.dags), "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+            "AIRFLOW__CORE__UNIT_TEST_MODE": "False", "PYTHONDONTWRITEBYTECODE": "1",
+        })
+        env.update(extra)
+        return env
+
+    def run(self, args: list[str], timeout: float = 240, dags: Path | None = None, **extra: str) -> str:
+        proc = subprocess.run(args, env=self.env(dags, **extra), capture_output=True, text=True, timeout=timeout,
+                              cwd=self.home, check=False)
+        if proc.returncode != 0:
+            raise AssertionError(
+                f"{args[:3]} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}")
+        return proc.stdout
+
+    def script(self, name: str, *args: str, timeout: float = 240, dags: Path | None = None, **extra: str) -> Any:
+        """Run tests/metadata/scripts/<name> in this Airflow; its last stdout line is JSON."""
+        out = self.run([str(self.runtime.python), str(SCRIPTS / name), *args], timeout=timeout, dags=dags, **extra)
+        return json.loads(out.strip().splitlines()[-1])
+
+    def clone(self, name: str, fernet_key: str | None = None) -> AirflowDb:
+        self.cluster.drop_database(name)
+        self.cluster.create_database(name, template=self.name)
+        return AirflowDb(self.runtime, self.cluster, name, fernet_key or self.fernet_key, self.home, self.dags)
+
+    def dsn(self) -> str:
+        return self.cluster.dsn(self.name)
+
+
+def _prepare(version: str, cluster: Cluster, root: Path, dags: Path) -> dict[str, Any]:
+    runtime = airflow_runtime.ensure(version)
+    tag = version.replace(".", "")
+    home = root / f"af{tag}"
+    home.mkdir(parents=True, exist_ok=True)
+    secondary = AirflowDb(runtime, cluster, f"md{tag}_secondary", TARGET_KEY, home, dags)
+    cluster.drop_database(secondary.name)
+    cluster.create_database(secondary.name)
+    secondary.script("sync_dags.py", timeout=300)  # migrate + parse the DAGs
+    source = secondary.clone(f"md{tag}_source", SOURCE_KEY)
+    generated = source.script("generate.py", "1", timeout=300)
+    return {"secondary": secondary, "source": source, "generated": generated}
+
+
+@pytest.fixture(scope="session")
+def dags_folder(session_state: Path) -> Path:
+    """The workload DAGs plus the shipped DR DAGs (dags/dr_backup.py, dags/dr_restore.py)."""
+    folder = session_state / "metadata" / "dags"
+    folder.mkdir(parents=True, exist_ok=True)
+    for src in (DAGS / "md_workload.py", REPO_DAGS / "dr_backup.py", REPO_DAGS / "dr_restore.py"):
+        shutil.copy(src, folder / src.name)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def airflow_dbs(postgres: Cluster, session_state: Path, dags_folder: Path) -> dict[str, dict[str, Any]]:
+    """Both Airflow versions prepared in parallel (most of the time is Airflow start-up and dag.test)."""
+    root = session_state / "metadata"
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {v: pool.submit(_prepare, v, postgres, root, dags_folder) for v in VERSIONS}
+        return {v: f.result() for v, f in futures.items()}
+
+
+@pytest.fixture(scope="session")
+def af2_migrated(postgres: Cluster, session_state: Path) -> AirflowDb:
+    """An empty, migrated Airflow 2.10.3 database (template for the SQL-level engine tests)."""
+    runtime = airflow_runtime.ensure("2.10.3")
+    home = session_state / "metadata" / "af2-empty"
+    home.mkdir(parents=True, exist_ok=True)
+    db = AirflowDb(runtime, postgres, "md_af2_empty", SOURCE_KEY, home)
+    postgres.drop_database(db.name)
+    postgres.create_database(db.name)
+    db.run([str(runtime.airflow), "db", "migrate"], timeout=300)
+    return db
+
+
+@pytest.fixture
+def s3_location(aws_env: dict[str, str]) -> Location:
+    bucket = f"md-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3").create_bucket(Bucket=bucket)
+    return Location(bucket, "env/primary")
+
+
+@pytest.fixture
+def kms_key(aws_env: dict[str, str]) -> str:
+    key = boto3.client("kms").create_key(Description="DR metadata secrets (test)")["KeyMetadata"]["Arn"]
+    return str(key)
+
+
+@pytest.fixture
+def fresh_name(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Unique database names for one test; the databases are dropped afterwards."""
+    made: list[tuple[Cluster, str]] = []
+
+    def make(cluster: Cluster, prefix: str) -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+        made.append((cluster, name))
+        return name
+
+    yield make
+    for cluster, name in made:
+        cluster.drop_database(name)

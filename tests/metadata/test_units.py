@@ -1,0 +1,220 @@
+"""Pure units of the metadata engine: no database, no emulator."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+from cryptography.fernet import Fernet
+
+from mwaa_platform.metadata import codec, copyfmt, dbconn, jobs, policy
+from mwaa_platform.metadata.crypto import SEALED_PREFIX, FernetKeys, Sealer, SecretError
+from mwaa_platform.metadata.errors import ConfigurationError, IncompleteSnapshotError
+from mwaa_platform.metadata.manifest import FileEntry, Manifest, TableEntry, new_snapshot_id, valid_snapshot_id
+from mwaa_platform.metadata.schema import Column, ForeignKey, Schema, Table, dependency_order, diff, fingerprint
+
+
+@pytest.mark.parametrize("value", [None, "", "plain", "tab\there", "nl\nand\rcr", "back\\slash\\N", "\\N", "|,\""])
+def test_copy_text_round_trip(value: str | None) -> None:
+    line = copyfmt.format_row(["1", value, "x"])
+    assert line.count(b"\n") == 1  # one row, one line, whatever the content
+    assert list(copyfmt.parse_lines(iter([line]))) == [["1", value, "x"]]
+
+
+def test_copy_text_reads_octal_escapes_as_postgres_writes_them() -> None:
+    assert copyfmt.unescape("a\\001b") == "a\x01b"
+
+
+MWAA_ENV = {"MWAA__DB__POSTGRES_HOST": "db.internal", "MWAA__DB__POSTGRES_PORT": "5432",
+            "MWAA__DB__POSTGRES_DB": "AirflowMetadata", "MWAA__DB__POSTGRES_SSLMODE": "require",
+            "MWAA__DB__CREDENTIALS": json.dumps({"username": "adminuser", "password": "p@ss/w:rd"})}
+
+
+def test_db_url_prefers_mwaa_variables_and_skips_airflow3_placeholder() -> None:
+    env = {**MWAA_ENV, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": "airflow-db-not-allowed:///"}
+    url = dbconn.resolve_db_url(env=env)
+    assert url == "postgresql://adminuser:p%40ss%2Fw%3Ard@db.internal:5432/AirflowMetadata?sslmode=require"
+    assert dbconn.describe(url) == "db.internal:5432/AirflowMetadata"  # never the credentials
+    assert dbconn.resolve_db_url("postgresql://x@h/db", env=env) == "postgresql://x@h/db"  # explicit wins
+    airflow2 = {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": "postgresql+psycopg2://u:p@h:5/db?sslmode=disable&foo=1"}
+    assert dbconn.to_libpq(dbconn.resolve_db_url(env=airflow2)) == "postgresql://u:p@h:5/db?sslmode=disable"
+    split = {k: v for k, v in MWAA_ENV.items() if k != "MWAA__DB__CREDENTIALS"}
+    split |= {"MWAA__DB__POSTGRES_USER": "u", "MWAA__DB__POSTGRES_PASSWORD": "p"}
+    assert dbconn.resolve_db_url(env=split).startswith("postgresql://u:p@db.internal:5432/")
+
+
+def test_db_url_errors_say_what_to_set() -> None:
+    blocked = {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": "airflow-db-not-allowed:///"}
+    with pytest.raises(ConfigurationError, match="--db-url"):
+        dbconn.resolve_db_url(env=blocked)
+    with pytest.raises(ConfigurationError, match="MWAA__DB__CREDENTIALS"):
+        dbconn.resolve_db_url(env={**MWAA_ENV, "MWAA__DB__CREDENTIALS": "not json"})
+    with pytest.raises(ConfigurationError, match="PostgreSQL"):
+        dbconn.to_libpq("mysql://u@h/db")
+
+
+def test_fernet_key_from_mwaa_secret_json() -> None:
+    key = Fernet.generate_key().decode()
+    assert dbconn.resolve_fernet_key(env={"MWAA__CORE__FERNET_KEY": json.dumps({"FernetKey": key})}) == key
+    assert dbconn.resolve_fernet_key(env={"AIRFLOW__CORE__FERNET_KEY": key}) == key
+
+
+def test_fernet_keys_rotate_like_airflow() -> None:
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    token = Fernet(old.encode()).encrypt(b"secret").decode()
+    rotated = FernetKeys(f"{new},{old}")
+    assert rotated.decrypt(token) == "secret"  # old tokens still read
+    assert Fernet(new.encode()).decrypt(rotated.encrypt("x").encode()) == b"x"  # new ones use the first key
+    assert FernetKeys(new).try_decrypt(token) is None
+    with pytest.raises(SecretError):
+        FernetKeys(new).decrypt(token)
+    with pytest.raises(ConfigurationError):
+        FernetKeys("not-a-key")
+
+
+def test_sealed_values_are_bound_to_their_row() -> None:
+    sealer = Sealer(b"k" * 32)
+    sealed = sealer.seal("p:hunter2", "snap/connection/password/1")
+    assert sealed.startswith(SEALED_PREFIX) and "hunter2" not in sealed
+    assert sealer.open(sealed, "snap/connection/password/1") == "p:hunter2"
+    assert sealer.seal("p:hunter2", "a") != sealer.seal("p:hunter2", "a")  # fresh nonce each time
+    with pytest.raises(SecretError, match="moved between rows"):
+        sealer.open(sealed, "snap/connection/password/2")
+    with pytest.raises(SecretError):
+        Sealer(b"x" * 32).open(sealed, "snap/connection/password/1")
+    with pytest.raises(SecretError, match="not sealed"):
+        sealer.open("gAAAAA-plain-fernet", "a")
+
+
+@pytest.mark.parametrize("name", ["gzip", "zstd"])
+def test_codecs_stream_and_hash(name: str) -> None:
+    sink = io.BytesIO()
+    comp = codec.Compressor(name, sink)
+    payload = b"row\tvalue\n" * 50_000
+    for i in range(0, len(payload), 4096):
+        comp.write(payload[i:i + 4096])
+    comp.close()
+    assert comp.raw_bytes == len(payload) and len(sink.getvalue()) < len(payload) // 10
+    hashing = codec.HashingReader(io.BytesIO(sink.getvalue()))
+    out = codec.decompressor(name, hashing).read()
+    hashing.drain()
+    assert out == payload and hashing.bytes == len(sink.getvalue())
+
+
+def _table(name: str, *cols: str, pk: tuple[str, ...] = ("id",), fks: list[ForeignKey] | None = None) -> Table:
+    columns = [Column(c, "integer", True, f"{name}_{c}_seq" if c == "id" else None) for c in cols]
+    return Table(name, columns, pk, [], fks or [])
+
+
+def test_dependency_order_puts_parents_first_and_survives_cycles() -> None:
+    order = dependency_order(["xcom", "task_instance", "dag_run", "a", "b"],
+                             [("dag_run", "task_instance"), ("task_instance", "xcom"), ("a", "b"), ("b", "a")])
+    assert order.index("dag_run") < order.index("task_instance") < order.index("xcom")
+    assert sorted(order) == sorted(["xcom", "task_instance", "dag_run", "a", "b"])
+
+
+def test_schema_fingerprint_and_diff() -> None:
+    t1 = _table("variable", "id", "key")
+    t2 = Table("variable", [*t1.columns, Column("team", "text", False)], ("id",))
+    assert fingerprint({"variable": t1.describe()}) != fingerprint({"variable": t2.describe()})
+    assert diff({"variable": t1.describe()}, {"variable": t2.describe()}) == ["table variable: team: absent -> text"]
+    assert diff({"x": t1.describe()}, {}) == ["table x is missing in the target"]
+
+
+def test_policy_decisions() -> None:
+    tables = {n: _table(n, "id") for n in ("session", "ab_user", "serialized_dag", "dag_version", "xcom", "mine",
+                                           "connection", "log_template")}
+    af3 = Schema(tables, "rev")
+    af2 = Schema({k: v for k, v in tables.items() if k != "dag_version"}, "rev")
+    assert not policy.table_policy(tables["session"], af3).include
+    assert not policy.table_policy(tables["ab_user"], af3).include
+    assert policy.table_policy(tables["serialized_dag"], af3).include  # Airflow 3: task instances point at it
+    assert not policy.table_policy(tables["serialized_dag"], af2).include
+    unknown = policy.table_policy(tables["mine"], af3)
+    assert unknown.include and not unknown.known  # never silently dropped
+    assert dict(policy.table_policy(tables["connection"], af3).secrets) == {"password": "is_encrypted",
+                                                                            "extra": "is_extra_encrypted"}
+    assert policy.identity_keys(_table("log_template", "id", "filename", "elasticsearch_id"),
+                                policy.table_policy(tables["log_template"], af3)) == [("filename", "elasticsearch_id")]
+
+
+def _manifest(**over: Any) -> dict[str, Any]:
+    entry = TableEntry("xcom", ["a"], FileEntry("tables/xcom.bin.zst", "zstd", "binary", 3, 10, 30, "ab"))
+    doc = Manifest(snapshot_id=new_snapshot_id("full"), kind="full", created_at="t", completed_at="t", source={},
+                   pg_snapshot={"xmin": 1, "xmax": 2, "time": "t"}, schema_fingerprint="f", schema={},
+                   tables=[entry], excluded={}, secrets=None).to_json()
+    return {**doc, **over}
+
+
+def test_manifest_round_trip_and_refusals() -> None:
+    doc = _manifest()
+    assert valid_snapshot_id(doc["snapshot_id"]) and not valid_snapshot_id("../../etc")
+    assert Manifest.from_json(doc).to_json() == doc
+    with pytest.raises(IncompleteSnapshotError, match="format"):
+        Manifest.from_json({**doc, "format": "other/9"})
+    with pytest.raises(IncompleteSnapshotError, match="moved"):
+        Manifest.from_json(doc, expected_id=new_snapshot_id("full"))
+    with pytest.raises(IncompleteSnapshotError, match="malformed"):
+        Manifest.from_json({k: v for k, v in doc.items() if k != "tables"})
+    with pytest.raises(IncompleteSnapshotError, match="parent"):
+        Manifest.from_json(_manifest(kind="delta"))
+
+
+def test_snapshot_ids_sort_by_time() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    t = datetime(2026, 1, 1, 12, 0, 0, 1000, tzinfo=UTC)
+    ids = [new_snapshot_id("full", t + timedelta(milliseconds=ms)) for ms in (0, 1, 999, 1000)]
+    assert sorted(ids) == ids
+
+
+def test_restore_request_validation() -> None:
+    assert jobs.RestoreRequest.from_conf(None) == jobs.RestoreRequest()
+    assert jobs.RestoreRequest.from_conf({"snapshot": "x", "strategy": "skip", "in_flight": "rerun"}).strategy == "skip"
+    for bad, match in [({"strategy": "all"}, "strategy"), ({"in_flight": "x"}, "in_flight"),
+                       ({"dry_run": "yes"}, "dry_run"), ({"snapshot": ""}, "snapshot"), ({"tabel": 1}, "unknown"),
+                       ({"backup_url": "backups/x"}, "s3://")]:
+        with pytest.raises(ConfigurationError, match=match):
+            jobs.RestoreRequest.from_conf(bad)
+    assert jobs.task_token_of({"task_token": "t", "strategy": "bogus"}) == "t"  # failure can still be reported
+
+
+class _FakeSfn:
+    def __init__(self, error_code: str | None = None):
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.error_code = error_code
+
+    def _call(self, name: str, **kw: Any) -> None:
+        self.calls.append((name, kw))
+        if self.error_code:
+            err = RuntimeError(self.error_code)
+            err.response = {"Error": {"Code": self.error_code}}  # type: ignore[attr-defined]
+            raise err
+
+    def send_task_success(self, **kw: Any) -> None:
+        self._call("success", **kw)
+
+    def send_task_failure(self, **kw: Any) -> None:
+        self._call("failure", **kw)
+
+
+def test_step_functions_answers() -> None:
+    sfn = _FakeSfn()
+    assert not jobs.notify_step_functions(None, result={}, client=sfn) and not sfn.calls
+    assert jobs.notify_step_functions("tok", result={"committed": True}, client=sfn)
+    assert jobs.notify_step_functions("tok", error=ValueError("bad conf"), client=sfn)
+    assert sfn.calls[0] == ("success", {"taskToken": "tok", "output": '{"committed": true}'})
+    assert sfn.calls[1][0] == "failure" and sfn.calls[1][1]["cause"] == "bad conf"
+    assert not jobs.notify_step_functions("tok", error="again", client=_FakeSfn("TaskTimedOut"))
+    with pytest.raises(RuntimeError):
+        jobs.notify_step_functions("tok", result={}, client=_FakeSfn("ThrottlingException"))
+
+
+def test_dr_settings_from_env() -> None:
+    s = jobs.DrSettings.from_env({"AIRFLOW__MWAA_PLATFORM__DR_BACKUP_URL": "s3://b/p",
+                                  "MWAA_PLATFORM_DR_KMS_KEY_ID": "alias/dr", "MWAA_PLATFORM_DR_KEEP_FULLS": "3"})
+    assert (s.backup_url, s.kms_key_id, s.keep_fulls, s.full_every_hours) == ("s3://b/p", "alias/dr", 3, 24.0)
+    with pytest.raises(ConfigurationError, match="MWAA_PLATFORM_DR_BACKUP_URL"):
+        jobs.DrSettings.from_env({})
