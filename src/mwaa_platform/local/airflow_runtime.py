@@ -62,7 +62,8 @@ def available_versions() -> dict[str, tuple[str, Path]]:
     return found
 
 
-def _uv() -> str:
+def uv_path() -> str:
+    """The uv binary `make setup` installs (or one on PATH)."""
     local = state_dir() / "tools" / "bin" / "uv"
     if local.exists():
         return str(local)
@@ -94,7 +95,7 @@ def ensure(version: str, extra_requirements: list[str] | None = None) -> Airflow
             return rt
         env = {**os.environ, "UV_PYTHON_PREFERENCE": "only-system", "VIRTUAL_ENV": str(rt.venv)}
         env.setdefault("UV_CACHE_DIR", str(state_dir() / "cache" / "uv"))
-        uv = _uv()
+        uv = uv_path()
         if not rt.python.exists():
             subprocess.run([uv, "venv", "-q", "--python", py_version, str(rt.venv)], check=True, env=env)
         reqs = [f"apache-airflow[{EXTRAS}]=={version}", *(extra_requirements or [])]

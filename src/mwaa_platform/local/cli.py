@@ -15,7 +15,7 @@ import click
 
 from mwaa_platform.local import process
 from mwaa_platform.local.emulator import ACCOUNT_ID, Emulator
-from mwaa_platform.local.mwaa import DEFAULT_PORT
+from mwaa_platform.local.mwaa import DEFAULT_PORT, mwaa_env
 from mwaa_platform.local.mwaa.launcher import LocalMwaa
 from mwaa_platform.local.postgres import Cluster
 from mwaa_platform.local.state import state_dir
@@ -85,6 +85,7 @@ def up(emulator_port: int, mwaa_port: int, pg_port: int, region: str, default_ru
                  {"default_runtime": default_runtime, "metrics_period": metrics_period, "webserver": webserver})
     click.echo(f"local MWAA on 127.0.0.1:{mwaa_port} ...", err=True)
     mwaa.start()
+    emulator.set_lambda_env(mwaa_env(mwaa_port))  # Lambdas run by the emulator reach the local MWAA too
     click.echo("up; run: eval \"$(mwaa-platform local env)\" in other shells", err=True)
     click.echo(_exports(mwaa.env()))
 

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from dataclasses import dataclass, field
@@ -33,6 +34,17 @@ class Emulator:
     @property
     def log_file(self) -> Path:
         return self.root / "moto.log"
+
+    @property
+    def lambda_env_file(self) -> Path:
+        return self.root / "lambda-env.json"
+
+    def set_lambda_env(self, env: dict[str, str]) -> None:
+        """Extra variables every Lambda run by this emulator gets (e.g. the local MWAA's routing)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        partial = self.lambda_env_file.with_suffix(".partial")
+        partial.write_text(json.dumps(env))
+        partial.replace(self.lambda_env_file)
 
     @property
     def endpoint(self) -> str:
@@ -62,6 +74,7 @@ class Emulator:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(self.env())
         env["MWAA_PLATFORM_EMULATOR_STATE"] = str(self.root)
+        env["MWAA_PLATFORM_LAMBDA_ENV_FILE"] = str(self.lambda_env_file)
         cmd = [sys.executable, "-m", "mwaa_platform.local.aws_emulator", "--port", str(self.port)]
         proc = process.spawn(cmd, self.pid_file, self.log_file, env=env, port=self.port)
         try:

@@ -31,6 +31,14 @@ class Record:
         return _cmdline(self.pid) == self.cmdline
 
 
+def _zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat[stat.rfind(")") + 2:].split()[0] in ("Z", "X")
+
+
 def start_time(pid: int) -> int | None:
     """Clock ticks after boot at which ``pid`` started; None if there is no such process."""
     try:
@@ -104,9 +112,11 @@ def stop(pid_file: Path, timeout: float = 15.0) -> bool:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(rec.pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and rec.alive():
+    while time.monotonic() < deadline and rec.alive() and not _zombie(rec.pid):
+        with contextlib.suppress(ChildProcessError, OSError):
+            os.waitpid(rec.pid, os.WNOHANG)  # reap our own child so it does not linger as a zombie
         time.sleep(0.1)
-    if rec.alive():
+    if rec.alive() and not _zombie(rec.pid):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(rec.pid, signal.SIGKILL)
     # Reap if it is our child; ignore if it is not.

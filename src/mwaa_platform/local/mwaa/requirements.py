@@ -70,7 +70,7 @@ def resolve(version: str, requirements: Path, workdir: Path) -> dict[str, str]:
     base = workdir / "airflow-base.in"
     base.write_text(f"apache-airflow[{airflow_runtime.EXTRAS}]=={version}\n")
     out = workdir / "resolved.txt"
-    _run([airflow_runtime._uv(), "pip", "compile", "--quiet", "--no-header", "--no-annotate",
+    _run([airflow_runtime.uv_path(), "pip", "compile", "--quiet", "--no-header", "--no-annotate",
           "--python-version", python, "-c", str(constraints), str(base), str(requirements), "-o", str(out)],
          "resolving requirements.txt")
     pins = {}
@@ -87,7 +87,7 @@ def resolve(version: str, requirements: Path, workdir: Path) -> dict[str, str]:
 
 def install_overlay(runtime: airflow_runtime.AirflowRuntime, pins: dict[str, str], overlay: Path) -> list[str]:
     """Install the pins the runtime lacks (or has at another version) into ``overlay``; returns them."""
-    frozen = _run([airflow_runtime._uv(), "pip", "freeze", "--python", str(runtime.python)], "listing the runtime")
+    frozen = _run([airflow_runtime.uv_path(), "pip", "freeze", "--python", str(runtime.python)], "listing the runtime")
     installed = {}
     for line in frozen.splitlines():
         match = _PIN.match(line.strip())
@@ -96,6 +96,6 @@ def install_overlay(runtime: airflow_runtime.AirflowRuntime, pins: dict[str, str
     missing = sorted(f"{name}=={ver}" for name, ver in pins.items() if installed.get(name) != ver)
     overlay.mkdir(parents=True, exist_ok=True)
     if missing:
-        _run([airflow_runtime._uv(), "pip", "install", "--quiet", "--no-deps", "--python", str(runtime.python),
+        _run([airflow_runtime.uv_path(), "pip", "install", "--quiet", "--no-deps", "--python", str(runtime.python),
               "--target", str(overlay), *missing], "installing requirements")
     return missing

@@ -30,6 +30,7 @@ FIXES: list[str] = [
     "s3_policy_conditions",
     "s3_replication_configuration_roundtrip",
     "dynamodb_atomic_conditional_writes",
+    "kms_replica_keys",
     "s3_logging_target_policy",
     "s3_eventbridge_notification",
 ]
