@@ -225,7 +225,10 @@ locals {
   service_prefix = local.partition == "aws-cn" ? "cn.com.amazonaws" : "com.amazonaws"
 
   gateway_endpoints   = var.create ? toset([for e in var.vpc_endpoints : e if e == "s3"]) : toset([])
-  interface_endpoints = var.create ? toset([for e in var.vpc_endpoints : e if e != "s3"]) : toset([])
+  interface_endpoints = var.create ? toset([for e in var.vpc_endpoints : e if e != "s3" && !contains(var.externally_managed_endpoint_policies, e)]) : toset([])
+  # Endpoints whose policy another owner edits in place (e.g. the MWAA endpoint automation admitting a Celery
+  # queue into the SQS endpoint policy): Terraform sets the initial policy and then leaves it alone.
+  shared_policy_endpoints = var.create ? toset([for e in var.vpc_endpoints : e if e != "s3" && contains(var.externally_managed_endpoint_policies, e)]) : toset([])
 
   trusted_account_ids = distinct(concat([local.account_id], var.endpoint_trusted_account_ids))
   vpc_id              = try(aws_vpc.this[0].id, null)
@@ -291,7 +294,7 @@ locals {
   }
 
   endpoint_policies = {
-    for name in setunion(local.gateway_endpoints, local.interface_endpoints) : name => lookup(
+    for name in setunion(local.gateway_endpoints, local.interface_endpoints, local.shared_policy_endpoints) : name => lookup(
       var.endpoint_policy_overrides,
       name,
       jsonencode({
@@ -304,7 +307,7 @@ locals {
 
 resource "aws_security_group" "endpoints" {
   #checkov:skip=CKV2_AWS_5:Attached to every aws_vpc_endpoint.interface; checkov 3.2 cannot follow count-indexed references such as aws_security_group.endpoints[0].id.
-  count = length(local.interface_endpoints) > 0 ? 1 : 0
+  count = length(local.interface_endpoints) + length(local.shared_policy_endpoints) > 0 ? 1 : 0
 
   name        = "${var.name}-vpc-endpoints"
   description = "Interface VPC endpoints: HTTPS from inside the VPC only"
@@ -314,7 +317,7 @@ resource "aws_security_group" "endpoints" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "endpoints_https" {
-  count = length(local.interface_endpoints) > 0 ? 1 : 0
+  count = length(local.interface_endpoints) + length(local.shared_policy_endpoints) > 0 ? 1 : 0
 
   security_group_id = aws_security_group.endpoints[0].id
   description       = "HTTPS from the VPC"
@@ -350,6 +353,25 @@ resource "aws_vpc_endpoint" "interface" {
   policy              = local.endpoint_policies[each.key]
 
   tags = merge(local.tags, { Name = "${var.name}-${each.key}" })
+}
+
+resource "aws_vpc_endpoint" "interface_shared_policy" {
+  for_each = local.shared_policy_endpoints
+
+  vpc_id              = aws_vpc.this[0].id
+  service_name        = "${local.service_prefix}.${local.region}.${each.key}"
+  vpc_endpoint_type   = "Interface"
+  private_dns_enabled = true
+  subnet_ids          = [for s in aws_subnet.private : s.id]
+  security_group_ids  = [aws_security_group.endpoints[0].id]
+  policy              = local.endpoint_policies[each.key]
+
+  tags = merge(local.tags, { Name = "${var.name}-${each.key}" })
+
+  lifecycle {
+    # the external owner's statements (e.g. MwaaCelery* for admitted queues) must survive the next apply
+    ignore_changes = [policy]
+  }
 }
 
 ################################################################################

@@ -50,7 +50,7 @@ output "endpoint_security_group_id" {
 
 output "endpoint_ids" {
   description = "VPC endpoint IDs by short service name, e.g. { s3 = \"vpce-...\", sqs = \"vpce-...\" } (null when not created)."
-  value       = var.create ? merge({ for k, e in aws_vpc_endpoint.gateway : k => e.id }, { for k, e in aws_vpc_endpoint.interface : k => e.id }) : null
+  value       = var.create ? merge({ for k, e in aws_vpc_endpoint.gateway : k => e.id }, { for k, e in aws_vpc_endpoint.interface : k => e.id }, { for k, e in aws_vpc_endpoint.interface_shared_policy : k => e.id }) : null
 }
 
 output "private_route_table_ids" {

@@ -217,3 +217,15 @@ variable "kms_key_deletion_window_in_days" {
     error_message = "kms_key_deletion_window_in_days must be a whole number from 7 to 30."
   }
 }
+
+variable "externally_managed_endpoint_policies" {
+  description = "Interface endpoints (names from vpc_endpoints) whose policy another owner edits after creation, e.g. [\"sqs\"] when modules/endpoint-automation admits MWAA Celery queues: Terraform sets the initial policy and ignores later edits."
+  type        = set(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for e in var.externally_managed_endpoint_policies : e != "s3"])
+    error_message = "externally_managed_endpoint_policies takes interface endpoint names such as \"sqs\"; the s3 gateway endpoint's policy stays with Terraform."
+  }
+}

@@ -34,5 +34,7 @@ module "network" {
   flow_logs = {
     retention_in_days = try(local.network.flow_log_retention_days, 365)
   }
-  tags = local.tags
+  # With CUSTOMER endpoints the automation Lambda admits the Celery queue into the SQS endpoint policy.
+  externally_managed_endpoint_policies = var.mwaa.enabled && var.mwaa.endpoint_management == "CUSTOMER" ? ["sqs"] : []
+  tags                                 = local.tags
 }

@@ -338,3 +338,22 @@ run "create_false_creates_nothing" {
     error_message = "Every output must be null when create = false."
   }
 }
+
+run "sqs_policy_handed_to_the_endpoint_automation" {
+  command = plan
+
+  variables {
+    name                                 = "shared-policy"
+    externally_managed_endpoint_policies = ["sqs"]
+  }
+
+  assert {
+    condition     = !contains(keys(aws_vpc_endpoint.interface), "sqs") && contains(keys(aws_vpc_endpoint.interface_shared_policy), "sqs")
+    error_message = "the sqs endpoint must move to the policy-ignoring resource and nothing else"
+  }
+
+  assert {
+    condition     = length(aws_vpc_endpoint.interface_shared_policy) == 1 && length(aws_vpc_endpoint.interface) == 10
+    error_message = "exactly one endpoint hands its policy over"
+  }
+}

@@ -1,9 +1,8 @@
 """Airflow component processes, recorded by pid *and start time* so that we stop exactly what we started.
 
-:mod:`mwaa_platform.local.process` identifies a process by its command line, but Airflow and gunicorn
-rewrite their process titles (``airflow scheduler -- DagFileProcessorManager``, ``gunicorn: master``), so
-here the identity is the pair (pid, start time from /proc/<pid>/stat), which a recycled pid cannot
-match. Stopping signals the component's process group and every descendant (Airflow's DAG processor
+:mod:`mwaa_platform.local.process` gives the identity, the pair (pid, start time from /proc/<pid>/stat),
+which a recycled pid cannot match and which survives Airflow and gunicorn rewriting their process titles.
+Stopping here signals the component's process group and every descendant (Airflow's DAG processor
 manager runs in a session of its own), first SIGTERM, then SIGKILL for whatever is left.
 """
 
@@ -17,18 +16,7 @@ import subprocess
 import time
 from pathlib import Path
 
-
-def start_time(pid: int) -> int | None:
-    """Clock ticks since boot at which ``pid`` started (field 22 of /proc/<pid>/stat)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat[stat.rfind(")") + 2:].split()
-    try:
-        return int(fields[19])
-    except (IndexError, ValueError):
-        return None
+from mwaa_platform.local.process import start_time
 
 
 def _children(pid: int) -> list[int]:
