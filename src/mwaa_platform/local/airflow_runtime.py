@@ -73,6 +73,25 @@ def uv_path() -> str:
     return found
 
 
+def find_python(version: str) -> str:
+    """A working ``python<version>`` interpreter: PATH first, then pyenv's versions dir, then system paths.
+
+    pyenv shims answer for every version but refuse the ones not selected globally, so each candidate is run
+    once before it is chosen. Falls back to the bare version, which lets uv search on its own.
+    """
+    exe = f"python{version}"
+    pyenv_root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    candidates = [shutil.which(exe) or "",
+                  *sorted((str(p) for p in pyenv_root.glob(f"versions/{version}*/bin/{exe}")), reverse=True),
+                  f"/usr/bin/{exe}", f"/usr/local/bin/{exe}"]
+    for candidate in candidates:
+        if candidate and Path(candidate).exists():
+            probe = subprocess.run([candidate, "-c", "import sys"], capture_output=True, check=False, timeout=30)
+            if probe.returncode == 0:
+                return candidate
+    return version
+
+
 def runtime(version: str) -> AirflowRuntime:
     return AirflowRuntime(version, state_dir() / "airflow" / version)
 
@@ -97,7 +116,7 @@ def ensure(version: str, extra_requirements: list[str] | None = None) -> Airflow
         env.setdefault("UV_CACHE_DIR", str(state_dir() / "cache" / "uv"))
         uv = uv_path()
         if not rt.python.exists():
-            subprocess.run([uv, "venv", "-q", "--python", py_version, str(rt.venv)], check=True, env=env)
+            subprocess.run([uv, "venv", "-q", "--python", find_python(py_version), str(rt.venv)], check=True, env=env)
         reqs = [f"apache-airflow[{EXTRAS}]=={version}", *(extra_requirements or [])]
         subprocess.run([uv, "pip", "install", "-q", "-c", str(constraints), *reqs], check=True, env=env)
         subprocess.run([uv, "pip", "install", "-q", "--no-deps", "-e", str(repo_root())], check=True, env=env)
