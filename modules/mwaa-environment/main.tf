@@ -451,7 +451,7 @@ locals {
 resource "aws_iam_role" "execution" {
   count = local.create_role ? 1 : 0
 
-  name                 = "mwaa-${var.name}-execution"
+  name                 = "${substr("mwaa-${var.name}-${local.region}", 0, 54)}-execution" # IAM is global: one name per region
   description          = "Execution role of MWAA environment ${var.name}"
   permissions_boundary = var.execution_role.permissions_boundary
   assume_role_policy = jsonencode({
