@@ -7,7 +7,6 @@ which is how the embedded default and real AWS share one code path.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import boto3
@@ -25,15 +24,11 @@ def config(**overrides: Any) -> Config:
     return DEFAULT_CONFIG.merge(Config(**overrides)) if overrides else DEFAULT_CONFIG
 
 
-@functools.cache
-def _session() -> boto3.session.Session:
-    return boto3.session.Session()
-
-
 def client(service: str, region: str | None = None, session: boto3.session.Session | None = None,
            **config_overrides: Any) -> Any:
     """A boto3 client for ``service`` with standard retries and timeouts."""
-    sess = session or _session()
+    # A new session per client: credentials and endpoints follow the current environment (no process-wide cache).
+    sess = session or boto3.session.Session()
     return sess.client(service, region_name=region, config=config(**config_overrides))
 
 
