@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -40,16 +39,19 @@ def settings(aws_env: dict[str, str]) -> handler.Settings:
 
 
 @pytest.fixture
-def aws_requests(aws_env: dict[str, str]) -> Iterator[list[Call]]:
+def aws_requests(aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> list[Call]:
     """Every AWS request made through mwaa_platform.aws (the code under test), in order."""
     calls: list[Call] = []
 
     def record(model: Any, params: dict[str, Any], **_: Any) -> None:
         calls.append(Call(model.name, dict(params)))
 
-    events = aws._session().events
-    events.register("provide-client-params", record, unique_id="endpoints-test-recorder")
-    try:
-        yield calls
-    finally:
-        events.unregister("provide-client-params", unique_id="endpoints-test-recorder")
+    original = aws.client
+
+    def recording_client(*args: Any, **kwargs: Any) -> Any:
+        made = original(*args, **kwargs)
+        made.meta.events.register("provide-client-params", record)
+        return made
+
+    monkeypatch.setattr(aws, "client", recording_client)
+    return calls

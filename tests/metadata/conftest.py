@@ -8,80 +8,20 @@ Tests clone these with ``CREATE DATABASE ... TEMPLATE`` (fast) and never change 
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from md_support import DAGS, REPO_DAGS, SOURCE_KEY, TARGET_KEY, VERSIONS, AirflowDb
 
 from mwaa_platform.local import airflow_runtime
 from mwaa_platform.local.postgres import Cluster
 from mwaa_platform.metadata.objectstore import Location
-
-HERE = Path(__file__).parent
-DAGS = HERE / "dags"
-SCRIPTS = HERE / "scripts"
-REPO_DAGS = HERE.parents[1] / "dags"
-SOURCE_KEY = "ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg="
-TARGET_KEY = "Hv3k2HFFLhQ2yW5gKGSQ6x5V0oWnTz7hIGiZkNwX6xE="
-VERSIONS = ("2.10.3", "3.0.6")
-
-
-@dataclass
-class AirflowDb:
-    """One Airflow metadata database and how to run that Airflow against it."""
-
-    runtime: airflow_runtime.AirflowRuntime
-    cluster: Cluster
-    name: str
-    fernet_key: str
-    home: Path
-
-    @property
-    def url(self) -> str:
-        return self.cluster.url(self.name, driver="postgresql+psycopg2")
-
-    dags: Path = DAGS
-
-    def env(self, dags: Path | None = None, **extra: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW__", "MWAA__"))}
-        env.update({
-            "AIRFLOW_HOME": str(self.home), "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": self.url,
-            "AIRFLOW__CORE__FERNET_KEY": self.fernet_key, "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__DAGS_FOLDER": str(dags or self.dags), "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
-            "AIRFLOW__CORE__UNIT_TEST_MODE": "False", "PYTHONDONTWRITEBYTECODE": "1",
-        })
-        env.update(extra)
-        return env
-
-    def run(self, args: list[str], timeout: float = 240, dags: Path | None = None, **extra: str) -> str:
-        proc = subprocess.run(args, env=self.env(dags, **extra), capture_output=True, text=True, timeout=timeout,
-                              cwd=self.home, check=False)
-        if proc.returncode != 0:
-            raise AssertionError(
-                f"{args[:3]} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}")
-        return proc.stdout
-
-    def script(self, name: str, *args: str, timeout: float = 240, dags: Path | None = None, **extra: str) -> Any:
-        """Run tests/metadata/scripts/<name> in this Airflow; its last stdout line is JSON."""
-        out = self.run([str(self.runtime.python), str(SCRIPTS / name), *args], timeout=timeout, dags=dags, **extra)
-        return json.loads(out.strip().splitlines()[-1])
-
-    def clone(self, name: str, fernet_key: str | None = None) -> AirflowDb:
-        self.cluster.drop_database(name)
-        self.cluster.create_database(name, template=self.name)
-        return AirflowDb(self.runtime, self.cluster, name, fernet_key or self.fernet_key, self.home, self.dags)
-
-    def dsn(self) -> str:
-        return self.cluster.dsn(self.name)
 
 
 def _prepare(version: str, cluster: Cluster, root: Path, dags: Path) -> dict[str, Any]:

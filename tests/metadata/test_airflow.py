@@ -27,9 +27,8 @@ import boto3
 import psycopg2
 import pytest
 from md_data import table_fingerprints
-from test_engine import SECRET_COLUMNS, all_objects_plaintext
+from md_support import SECRET_COLUMNS, SOURCE_KEY, TARGET_KEY, VERSIONS, AirflowDb, all_objects_plaintext
 
-from conftest import SOURCE_KEY, TARGET_KEY, VERSIONS, AirflowDb
 from mwaa_platform.local.emulator import Emulator
 from mwaa_platform.metadata import catalog, objectstore
 from mwaa_platform.metadata.restore import RestoreOptions, restore

@@ -22,9 +22,9 @@ from md_data import (
     scalar,
     table_fingerprints,
 )
+from md_support import SECRET_COLUMNS, SOURCE_KEY, TARGET_KEY, AirflowDb, all_objects_plaintext
 
-from conftest import SOURCE_KEY, TARGET_KEY, AirflowDb
-from mwaa_platform.metadata import catalog, codec, objectstore
+from mwaa_platform.metadata import catalog, objectstore
 from mwaa_platform.metadata.backup import BackupOptions, backup
 from mwaa_platform.metadata.crypto import DataKey, SecretError
 from mwaa_platform.metadata.errors import (
@@ -38,9 +38,7 @@ from mwaa_platform.metadata.schema import reflect
 
 pytestmark = pytest.mark.airflow
 
-# compared decrypted instead (a value stored unencrypted in the source is encrypted in the target)
-SECRET_COLUMNS = {"variable": ["val", "is_encrypted"], "trigger": ["kwargs"],
-                  "connection": ["password", "extra", "is_encrypted", "is_extra_encrypted"]}
+
 
 
 @pytest.fixture
@@ -73,21 +71,6 @@ def assert_same(src: AirflowDb, dst: AirflowDb, tables: list[str], exclude: dict
     a, b = table_fingerprints(src.dsn(), tables, excl), table_fingerprints(dst.dsn(), tables, excl)
     diffs = {t: (sum((a[t] - b[t]).values()), sum((b[t] - a[t]).values())) for t in tables if a[t] != b[t]}
     assert not diffs, f"tables differ (missing, extra): {diffs}"
-
-
-def all_objects_plaintext(loc: objectstore.Location) -> bytes:
-    """Every object of the bucket, decompressed where it is a table file, concatenated."""
-    s3 = boto3.client("s3")
-    blob = b""
-    for obj in s3.list_objects_v2(Bucket=loc.bucket).get("Contents", []):
-        body = s3.get_object(Bucket=loc.bucket, Key=obj["Key"])["Body"].read()
-        for name, suffix in codec.SUFFIX.items():
-            if obj["Key"].endswith("." + suffix):
-                import io
-
-                body = codec.decompressor(name, io.BytesIO(body)).read()
-        blob += body
-    return blob
 
 
 def test_round_trip_keeps_every_row_and_id_and_seals_secrets(source: AirflowDb, target: AirflowDb,
