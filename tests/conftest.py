@@ -8,7 +8,7 @@ servers. Everything started here is stopped at session end.
 from __future__ import annotations
 
 import os
-import stat
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,21 +50,23 @@ def aws_env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> dict[str, st
 
 
 @pytest.fixture(scope="session")
-def postgres(session_state: Path) -> Iterator[Cluster]:
-    """A PostgreSQL cluster on a free loopback port for this test session."""
-    root = session_state / "pg"
+def postgres() -> Iterator[Cluster]:
+    """A PostgreSQL cluster on a free loopback port for this test session.
+
+    Its data directory is NOT under pytest's basetemp: every pytest session that starts on the machine resets
+    ``/tmp/pytest-of-<user>`` to mode 0700, which (when we are root) locks the unprivileged cluster owner out
+    of its own data directory mid-run (measured: PANIC "could not open pg_control: Permission denied").
+    """
+    base = Path(tempfile.mkdtemp(prefix="mwaa-platform-pg-"))
     if os.geteuid() == 0:
-        # pytest's temp dirs are 0700; the unprivileged cluster owner needs to traverse to its data dir
-        for parent in [root.parent, *root.parent.parents]:
-            if parent == Path(tempfile.gettempdir()) or parent == Path("/"):
-                break
-            os.chmod(parent, os.stat(parent).st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)  # noqa: S103 traverse only
-    cluster = Cluster(root, ports.free_port())
-    cluster.start()
+        os.chmod(base, 0o711)  # noqa: S103 the unprivileged cluster owner only needs to traverse
+    cluster = Cluster(base / "pg", ports.free_port())
     try:
+        cluster.start()
         yield cluster
     finally:
         cluster.stop()
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def _runtime(version: str) -> airflow_runtime.AirflowRuntime:
