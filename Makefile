@@ -121,7 +121,6 @@ test: lint ## every gate: lint, then validate + terraform test + checkov side by
 .PHONY: package
 package: setup ## build the Lambda zips into build/lambda/
 	@$(PY) scripts/package_lambdas.py build/lambda
-	@$(PY) scripts/package_lambda.py build/lambda/failover.zip failover
 
 # ---------------------------------------------------------------------------------------------------------------
 # Embedded default and Terraform
@@ -164,15 +163,8 @@ destroy-all: ## destroy STACK in the secondary, then the primary region
 	$(MAKE) destroy REGION=$(PRIMARY_REGION)
 
 .PHONY: demo
-demo: up ## the main job on the embedded default: apply both regions, show what was created, then the DR drill
+demo: up ## the main job on the embedded default: apply both regions, show what was created
 	$(call with_env,$(PY) scripts/demo.py --env $(ENV) --primary $(PRIMARY_REGION) --secondary $(SECONDARY_REGION))
-	@echo "demo: next, the DR drill on its own emulator and local MWAA (stopping the demo's embedded default first)"
-	@$(MAKE) down
-	$(PY) scripts/drill.py
-
-.PHONY: drill
-drill: setup package ## the DR drill: apply both regions, kill the primary's scheduler, fail over, verify, report
-	$(PY) scripts/drill.py
 
 .PHONY: bench
 bench: setup ## side-by-side metadata backup/restore benchmark against mwaa-dr (needs ../shared/peer-bench)
