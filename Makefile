@@ -9,7 +9,8 @@ REGION ?= us-east-1
 STACK ?= platform
 PRIMARY_REGION ?= us-east-1
 SECONDARY_REGION ?= us-west-2
-PYTEST_ARGS ?=
+# two workers, whole files per worker: most tests wait on Terraform, Airflow start-up or the emulator
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 STATE := $(CURDIR)/.state
 VENV := $(CURDIR)/.venv
