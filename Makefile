@@ -86,8 +86,9 @@ validate: setup ## terraform validate every module, example and root stack
 	done
 
 .PHONY: tftest
-tftest: setup ## terraform test for every module (mock providers, offline)
-	@for d in $(MODULES); do \
+tftest: setup ## terraform test for every module and every root stack that has tests/ (mock providers, offline)
+	@for d in $(MODULES) $(STACKS); do \
+	  case $$d in terraform/*) [ -d $$d/tests ] || continue;; esac; \
 	  [ -d $$d/tests ] || { echo "tftest: $$d has no tests/ (every module needs them)"; exit 1; }; \
 	  data=$(STATE)/tf-test/$$d; mkdir -p $$data; \
 	  ( cd $$d && TF_DATA_DIR=$$data terraform init -backend=false -input=false -no-color >$$data/init.log 2>&1 || { cat $$data/init.log; exit 1; } ); \
@@ -133,7 +134,7 @@ up: setup package ## start the local AWS emulator, PostgreSQL and the local MWAA
 
 .PHONY: down
 down: ## stop everything `make up` started (and nothing else)
-	@if [ -x $(PY) ]; then $(PY) -m mwaa_platform.cli local down; fi
+	@if [ -x $(PY) ]; then $(PY) -m mwaa_platform.cli local down; $(PY) scripts/drill.py --stop; fi
 	@rm -f $(LOCAL_ENV)
 
 .PHONY: status
@@ -141,8 +142,8 @@ status: setup ## what the embedded default is running
 	$(PY) -m mwaa_platform.cli local status
 
 define with_env
-	@if [ "$(ENV)" = local ]; then test -f $(LOCAL_ENV) || { echo "error: ENV=local needs 'make up' first" >&2; exit 2; }; \
-	  set -a; . $(LOCAL_ENV); set +a; fi; $(1)
+	@case "$(ENV)" in local|local-*) test -f $(LOCAL_ENV) || { echo "error: ENV=$(ENV) needs 'make up' first" >&2; exit 2; }; \
+	  set -a; . $(LOCAL_ENV); set +a;; esac; $(1)
 endef
 
 .PHONY: plan apply destroy output
@@ -164,8 +165,16 @@ destroy-all: ## destroy STACK in the secondary, then the primary region
 	$(MAKE) destroy REGION=$(PRIMARY_REGION)
 
 .PHONY: demo
-demo: up ## the main job on the embedded default: apply both regions, show what was created
+demo: setup package $(if $(filter local-%,$(ENV)),up) ## apply both regions, show what was created; ENV=local: then the DR drill + report (left running: make down)
+ifeq ($(ENV),local)
+	$(PY) scripts/drill.py --demo --keep
+else
 	$(call with_env,$(PY) scripts/demo.py --env $(ENV) --primary $(PRIMARY_REGION) --secondary $(SECONDARY_REGION))
+endif
+
+.PHONY: drill
+drill: setup package ## the DR drill: apply both regions, kill the primary's scheduler, fail over, verify, report
+	$(PY) scripts/drill.py
 
 .PHONY: bench
 bench: setup ## side-by-side metadata backup/restore benchmark against mwaa-dr (needs ../shared/peer-bench)

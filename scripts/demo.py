@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""`make demo`: apply the platform stack for ENV in the primary and the secondary region, then show what exists.
+"""Apply the platform stack for ENV in the primary and the secondary region, then show what exists.
+
+`make demo` runs this for a real ENV; for ENV=local it runs scripts/drill.py --demo (this summary, then the DR drill).
 
 Runs against whatever the environment points at: the embedded default after `make up` (ENV=local), or a real
 account. Leaves everything running for inspection; `make down` (local) or `make destroy-all` ends it.

@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # terraform for one root stack, one environment, one region:
 #   scripts/tf.sh plan|apply|destroy|output|init STACK ENV REGION [extra terraform args]
-# ENV picks terraform/envs/<ENV>.tfvars and <ENV>.backend.hcl; REGION picks (or creates) the workspace.
+# ENV picks terraform/envs/<ENV>.tfvars (or <ENV>.<STACK>.tfvars when that exists, e.g. local.shared-network.tfvars)
+# and <ENV>.backend.hcl; REGION picks (or creates) the workspace. ENV=local and local-* use the emulator.
 set -euo pipefail
 action=${1:?usage: tf.sh plan|apply|destroy|output|init STACK ENV REGION}; stack=${2:?stack}; env=${3:?env}; region=${4:?region}
 shift 4
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=$root/terraform/$stack
 vars=$root/terraform/envs/$env.tfvars
+[ -f "$root/terraform/envs/$env.$stack.tfvars" ] && vars=$root/terraform/envs/$env.$stack.tfvars
+case "$env" in local | local-*) emulated=1 ;; *) emulated=0 ;; esac
 backend=$root/terraform/envs/$env.backend.hcl
 export TF_CLI_CONFIG_FILE=${TF_CLI_CONFIG_FILE:-$root/.state/terraform.rc}
 export TF_IN_AUTOMATION=1 TF_INPUT=0
 
 die() { echo "error: $*" >&2; exit 2; }
 [ -d "$dir" ] || die "no stack '$stack' (have: $(ls "$root/terraform" | grep -v envs | tr '\n' ' '))"
-[ -f "$vars" ] || die "no terraform/envs/$env.tfvars (environments: $(cd "$root/terraform/envs" && ls *.tfvars | sed 's/.tfvars//' | tr '\n' ' '))"
+[ -f "$vars" ] || die "no terraform/envs/$env.tfvars (environments: $(cd "$root/terraform/envs" && ls *.tfvars | grep -v '\..*\.tfvars$' | sed 's/.tfvars//' | tr '\n' ' '))"
 [ -f "$backend" ] || die "no terraform/envs/$env.backend.hcl: copy another environment's and set its bucket/region"
 [[ "$region" =~ ^[a-z]{2}(-gov)?-[a-z]+-[0-9]$ ]] || die "REGION '$region' is not an AWS region name (e.g. us-east-1)"
 [ -f "$TF_CLI_CONFIG_FILE" ] || "$root/scripts/terraform-cli-config.sh" "$TF_CLI_CONFIG_FILE" >/dev/null
@@ -22,7 +25,7 @@ die() { echo "error: $*" >&2; exit 2; }
 py=$root/.venv/bin/python
 [ -x "$py" ] || die "run 'make setup' first (no $root/.venv)"
 
-if [ "$env" = local ]; then
+if [ "$emulated" = 1 ]; then
   [ -n "${AWS_ENDPOINT_URL:-}" ] || die "ENV=local needs the emulator: run 'make up' and export what it prints (or use make plan/apply, which do)"
 fi
 # Fail fast (seconds, not a hang on instance metadata) when there are no credentials for this account.
@@ -47,7 +50,7 @@ PY
 
 backend_args=(-backend-config="$backend" -backend-config="key=$stack/terraform.tfstate")
 state_bucket=$(sed -n 's/^ *bucket *= *"\(.*\)"/\1/p' "$backend")
-if [ "$env" = local ]; then
+if [ "$emulated" = 1 ]; then
   # The emulator starts empty: create the state bucket (versioned) so the real S3 backend code path runs.
   "$py" - "$state_bucket" <<'PY'
 import sys

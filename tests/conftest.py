@@ -20,6 +20,31 @@ from mwaa_platform.local.emulator import Emulator
 from mwaa_platform.local.postgres import Cluster
 
 REPO = Path(__file__).resolve().parents[1]
+TESTS = REPO / "tests"
+# The longest files first (measured wall times in CI's --durations), so that with two xdist workers
+# (--dist loadfile) no long file starts last and leaves one worker idle while the other finishes it.
+LONGEST_FIRST = (
+    "terraform/test_platform_e2e.py",
+    "terraform/test_shared_vpc_root.py",
+    "metadata/test_airflow.py",
+    "dr/test_dr_storage_terraform.py",
+    "failover/test_dr_failover_terraform.py",
+    "terraform/test_network_emulator.py",
+    "sso/test_module_apply.py",
+    "crossaccount/test_emulator_stack.py",
+    "local_mwaa/test_mwaa_local_airflow.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        try:
+            rel = item.path.relative_to(TESTS).as_posix()
+        except ValueError:
+            return len(LONGEST_FIRST)
+        return LONGEST_FIRST.index(rel) if rel in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the order inside a file is kept
 
 
 @pytest.fixture(scope="session")

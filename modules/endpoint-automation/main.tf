@@ -280,9 +280,10 @@ resource "aws_lambda_function" "this" {
 
   environment {
     variables = {
-      ALLOWED_ACCOUNT_IDS = join(",", distinct(concat([local.account_id], var.participant_account_ids)))
-      ALLOWED_VPC_IDS     = join(",", var.allowed_vpc_ids)
-      LOG_LEVEL           = var.log_level
+      ALLOWED_ACCOUNT_IDS         = join(",", distinct(concat([local.account_id], var.participant_account_ids)))
+      ALLOWED_VPC_IDS             = join(",", var.allowed_vpc_ids)
+      ENDPOINT_SECURITY_GROUP_IDS = join(",", var.endpoint_security_group_ids)
+      LOG_LEVEL                   = var.log_level
     }
   }
 

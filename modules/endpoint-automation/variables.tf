@@ -147,6 +147,18 @@ variable "allowed_vpc_ids" {
   }
 }
 
+variable "endpoint_security_group_ids" {
+  description = "Security groups put on the endpoints the function creates, instead of the environment's own. Shared-VPC owner side: the endpoints are the owner's and cannot carry a participant's groups. Empty = the environment's groups."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = length(var.endpoint_security_group_ids) <= 5 && alltrue([for g in var.endpoint_security_group_ids : can(regex("^sg-[0-9a-f]{8,17}$", g))])
+    error_message = "endpoint_security_group_ids must be at most 5 security group ids such as sg-0123456789abcdef0."
+  }
+}
+
 variable "participant_account_ids" {
   description = "Shared VPC owner side: accounts whose MWAA events are forwarded here. Creates an event bus that accepts exactly their MWAA status events, and lets the handler act for them."
   type        = list(string)

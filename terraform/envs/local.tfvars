@@ -33,3 +33,10 @@ eks = {
     }
   }
 }
+
+# Multi-region DR (terraform/platform/dr.tf). ENV=local only: destroy empties the replicated and access-log
+# buckets and may delete the failover state table (real envs keep both protections on: the defaults).
+dr = {
+  force_destroy       = true
+  deletion_protection = false
+}

@@ -8,13 +8,16 @@ locals {
     "mwaa-platform:role"        = local.role
     "mwaa-platform:managed-by"  = "terraform/platform"
   })
-  network = lookup(var.networks, var.region, null)
+  network    = lookup(var.networks, var.region, null)
+  shared_vpc = lookup(var.shared_vpcs, var.region, null) # shared-VPC participant: the owner's network
+  vpc_id     = local.shared_vpc != null ? local.shared_vpc.vpc_id : module.network.vpc_id
+  subnet_ids = local.shared_vpc != null ? slice(local.shared_vpc.subnet_ids, 0, 2) : try(slice(module.network.private_subnet_ids, 0, 2), [])
 }
 
 check "network_for_this_region" {
   assert {
-    condition     = local.network != null
-    error_message = "networks has no entry for ${var.region}: add one to terraform/envs/${var.environment}.tfvars."
+    condition     = local.network != null || local.shared_vpc != null
+    error_message = "Neither networks nor shared_vpcs has an entry for ${var.region}: add one to terraform/envs/${var.environment}.tfvars."
   }
 }
 

@@ -3,7 +3,7 @@
 # In the secondary region the environment exists only for warm_standby (backup_restore creates it on failover).
 # ----------------------------------------------------------------------------------------------------------------
 locals {
-  mwaa_enabled      = var.mwaa.enabled && local.network != null && (local.role == "primary" || var.dr_mode == "warm_standby")
+  mwaa_enabled      = var.mwaa.enabled && (local.network != null || local.shared_vpc != null) && (local.role == "primary" || var.dr_mode == "warm_standby")
   mwaa_name         = "mwaa-${var.environment}"
   customer_managed  = var.mwaa.endpoint_management == "CUSTOMER"
   lambda_zip        = "${var.lambda_zip_dir}/endpoints.zip"
@@ -13,11 +13,16 @@ locals {
 module "endpoint_automation" {
   source = "../../modules/endpoint-automation"
 
-  create          = local.mwaa_enabled && local.customer_managed
-  name            = "${local.name}-endpoints"
-  lambda_zip_path = local.lambda_zip
-  allowed_vpc_ids = compact([module.network.vpc_id])
-  tags            = local.tags
+  # A shared-VPC participant only forwards its events to the owner, whose Lambda creates the endpoints. The
+  # forwarder serves every environment of the account in this region (also ones made by a failover or by hand),
+  # so it is there even when this stack runs none here.
+  create                   = local.customer_managed && (local.shared_vpc != null || local.mwaa_enabled)
+  mode                     = local.shared_vpc != null ? "forwarder" : "handler"
+  forward_to_event_bus_arn = try(local.shared_vpc.event_bus_arn, null)
+  name                     = "${local.name}-endpoints"
+  lambda_zip_path          = local.lambda_zip
+  allowed_vpc_ids          = compact([module.network.vpc_id])
+  tags                     = local.tags
 }
 
 module "mwaa" {
@@ -36,14 +41,16 @@ module "mwaa" {
   webserver_access_mode = var.mwaa.webserver_access_mode
   endpoint_management   = var.mwaa.endpoint_management
 
-  vpc_id     = module.network.vpc_id
-  subnet_ids = try(slice(module.network.private_subnet_ids, 0, 2), [])
+  vpc_id     = local.vpc_id
+  subnet_ids = local.subnet_ids
 
   source_bucket   = { force_destroy = var.mwaa.force_destroy_bucket }
   dags_source_dir = var.mwaa.dags_source_dir
   requirements    = local.requirements_file
 
-  airflow_configuration_options = var.mwaa.airflow_configuration_options
+  # DR (dr.tf): where this environment's backups go / come from, the DR key, and the role statements for them.
+  airflow_configuration_options = merge(try(local.dr_environment_settings.airflow_configuration_options, {}), var.mwaa.airflow_configuration_options)
+  execution_role                = { extra_statements = try(local.dr_environment_settings.execution_role_statements, []) }
 
   tags = local.tags
 
@@ -58,7 +65,7 @@ module "eks_irsa" {
 
   create     = var.eks.enabled && local.mwaa_enabled
   name       = "${local.name}-pods"
-  subnet_ids = try(slice(module.network.private_subnet_ids, 0, 2), [])
+  subnet_ids = local.subnet_ids
 
   endpoint_access = { private = true, public = false }
   node_group = {

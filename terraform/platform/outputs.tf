@@ -9,18 +9,18 @@ output "region" {
 }
 
 output "vpc_id" {
-  description = "VPC of this region's platform."
-  value       = module.network.vpc_id
+  description = "VPC of this region's platform (the owner's VPC for a shared-VPC participant)."
+  value       = local.vpc_id
 }
 
 output "private_subnet_ids" {
-  description = "Private subnets (MWAA uses the first two)."
-  value       = module.network.private_subnet_ids
+  description = "Private subnets (MWAA uses the first two; for a shared-VPC participant, the owner's shared subnets)."
+  value       = local.shared_vpc != null ? local.shared_vpc.subnet_ids : module.network.private_subnet_ids
 }
 
 output "security_group_id" {
-  description = "Self-referencing security group for MWAA."
-  value       = module.network.security_group_id
+  description = "Self-referencing security group for MWAA (a shared-VPC participant's is the environment's own, in the owner's VPC)."
+  value       = local.shared_vpc != null ? module.mwaa.security_group_id : module.network.security_group_id
 }
 
 output "endpoint_ids" {

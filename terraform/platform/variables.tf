@@ -7,6 +7,11 @@ variable "region" {
     condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.region))
     error_message = "region must be an AWS region name such as \"us-east-1\"."
   }
+
+  validation {
+    condition     = !(contains(keys(var.networks), var.region) && contains(keys(var.shared_vpcs), var.region))
+    error_message = "This region is in both networks (this account builds its VPC) and shared_vpcs (it uses the VPC owner's): remove it from one of them."
+  }
 }
 
 variable "environment" {
@@ -67,8 +72,8 @@ variable "networks" {
   nullable = false
 
   validation {
-    condition     = length(var.networks) > 0
-    error_message = "networks needs an entry for each region this stack is applied in, e.g. { \"us-east-1\" = { vpc_cidr = \"10.10.0.0/16\" } }."
+    condition     = length(var.networks) > 0 || length(var.shared_vpcs) > 0
+    error_message = "networks (or, for a shared-VPC participant, shared_vpcs) needs an entry for each region this stack is applied in, e.g. { \"us-east-1\" = { vpc_cidr = \"10.10.0.0/16\" } }; a participant sets shared_vpcs from the owner's terraform/shared-network output `participant`."
   }
 }
 

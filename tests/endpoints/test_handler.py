@@ -69,6 +69,19 @@ def test_private_only_gets_database_and_webserver_endpoints(network: Network, ec
     assert tags(web)[vpc_endpoints.TAG_ENVIRONMENT] == "priv-env"
 
 
+def test_owner_side_security_groups_replace_the_environments(network: Network, ec2: Any) -> None:
+    """Shared-VPC owner: ENDPOINT_SECURITY_GROUP_IDS puts the owner's groups on the endpoints it creates."""
+    owner_group = ec2.create_security_group(GroupName=f"owner-endpoints-{service_name()[-8:]}",
+                                            Description="MWAA endpoints", VpcId=network.vpc_id)["GroupId"]
+    settings = handler.Settings.from_env({"AWS_REGION": REGION, "ENDPOINT_SECURITY_GROUP_IDS": f" {owner_group} ,"})
+    assert settings.endpoint_security_groups == (owner_group,)
+    database = service_name()
+    outcome = handler.process(make_event("owner-sg", network, database=database, access_mode="PUBLIC_ONLY"), settings)
+    assert outcome.action == "reconciled"
+    [db] = endpoints_for(ec2, network.vpc_id, database)
+    assert [g["GroupId"] for g in db["Groups"]] == [owner_group]
+
+
 def test_the_lambda_entry_point_reads_its_settings_from_the_environment(
         network: Network, ec2: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     database = service_name()

@@ -353,6 +353,45 @@ def test_environments_live_in_the_callers_account(mwaa: Any, status_events: Any)
     wait_gone(participant, env_name)
 
 
+def test_shared_vpc_environment_waits_for_the_owners_endpoints(mwaa: Any) -> None:
+    """A participant's CUSTOMER environment in subnets RAM-shared by the VPC owner: the endpoints MWAA waits for
+    are the owner's (participants cannot create them), so the owner's endpoints, not the participant's, free it."""
+    creds = boto3.client("sts").assume_role(RoleArn="arn:aws:iam::210987654321:role/participant-admin",
+                                            RoleSessionName="participant")["Credentials"]
+    session = boto3.session.Session(aws_access_key_id=creds["AccessKeyId"],
+                                    aws_secret_access_key=creds["SecretAccessKey"],
+                                    aws_session_token=creds["SessionToken"], region_name="us-east-1")
+    owner = make_infra(f"o{uuid.uuid4().hex[:8]}")  # the network account's VPC (the default account)
+    own = make_infra(f"p{uuid.uuid4().hex[:8]}", session)  # the participant's role, bucket (and a VPC of its own)
+    ram, owner_ec2, part_ec2 = boto3.client("ram"), boto3.client("ec2"), session.client("ec2")
+    subnet_arns = [f"arn:aws:ec2:us-east-1:{boto3.client('sts').get_caller_identity()['Account']}:subnet/{s}"
+                   for s in owner.subnet_ids]
+    share = ram.create_resource_share(name=f"share-{uuid.uuid4().hex[:6]}", principals=["210987654321"],
+                                      resourceArns=subnet_arns)["resourceShare"]["resourceShareArn"]
+    group = part_ec2.create_security_group(GroupName=f"sg-{uuid.uuid4().hex[:6]}", Description="mwaa",
+                                           VpcId=owner.vpc_id)["GroupId"]
+    participant = session.client("mwaa", config=Config(retries={"max_attempts": 1}))
+    env_name = name()
+    shared = Infra(owner.vpc_id, owner.subnet_ids, group, own.role_arn, own.bucket)
+    try:
+        participant.create_environment(**shared.params(env_name, EndpointManagement="CUSTOMER",
+                                                       WebserverAccessMode="PUBLIC_ONLY"))
+        env = wait_status(participant, env_name, {"PENDING"}, leaving={"CREATING"})
+        service = env["DatabaseVpcEndpointService"]
+        # an endpoint for the service in the participant's own VPC does not count: it is not the environment's VPC
+        part_ec2.create_vpc_endpoint(VpcId=own.vpc_id, ServiceName=service, VpcEndpointType="Interface",
+                                     SubnetIds=own.subnet_ids)
+        with pytest.raises(AssertionError, match="still PENDING"):
+            wait_status(participant, env_name, {"AVAILABLE"}, timeout=5)
+        owner_ec2.create_vpc_endpoint(VpcId=owner.vpc_id, ServiceName=service, VpcEndpointType="Interface",
+                                      SubnetIds=owner.subnet_ids)
+        wait_status(participant, env_name, {"AVAILABLE"}, timeout=30, leaving={"PENDING", "CREATING"})
+    finally:
+        participant.delete_environment(Name=env_name)
+        wait_gone(participant, env_name)
+        ram.delete_resource_share(resourceShareArn=share)
+
+
 def web_identity(client: Any, env_name: str) -> str:
     return str(client.create_web_login_token(Name=env_name)["IamIdentity"])
 

@@ -6,11 +6,12 @@ import io
 import json
 from typing import Any
 
+import boto3
 import pytest
 from cryptography.fernet import Fernet
 
 from mwaa_platform.metadata import codec, copyfmt, dbconn, jobs, policy
-from mwaa_platform.metadata.crypto import SEALED_PREFIX, FernetKeys, Sealer, SecretError
+from mwaa_platform.metadata.crypto import SEALED_PREFIX, DataKey, FernetKeys, Sealer, SecretError, local_replica
 from mwaa_platform.metadata.errors import ConfigurationError, IncompleteSnapshotError
 from mwaa_platform.metadata.manifest import FileEntry, Manifest, TableEntry, new_snapshot_id, valid_snapshot_id
 from mwaa_platform.metadata.schema import Column, ForeignKey, Schema, Table, dependency_order, diff, fingerprint
@@ -218,3 +219,28 @@ def test_dr_settings_from_env() -> None:
     assert (s.backup_url, s.kms_key_id, s.keep_fulls, s.full_every_hours) == ("s3://b/p", "alias/dr", 3, 24.0)
     with pytest.raises(ConfigurationError, match="MWAA_PLATFORM_DR_BACKUP_URL"):
         jobs.DrSettings.from_env({})
+
+
+def test_local_replica_maps_only_multi_region_key_arns_from_another_region() -> None:
+    mrk = "arn:aws:kms:us-east-1:123456789012:key/mrk-0123456789abcdef0123456789abcdef"
+    assert local_replica(mrk, "us-west-2") == mrk.replace("us-east-1", "us-west-2")
+    assert local_replica(mrk, "us-east-1") == mrk
+    assert local_replica(mrk, None) == mrk
+    single = "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+    assert local_replica(single, "us-west-2") == single  # no replica can exist: KMS says so, clearly
+    assert local_replica("alias/dr", "us-west-2") == "alias/dr"
+
+
+@pytest.mark.emulator
+def test_a_snapshot_key_sealed_in_the_primary_unwraps_with_the_replica_in_the_secondary(
+        aws_env: dict[str, str]) -> None:
+    """What a cross-region restore does: the manifest names the primary's key; the secondary's KMS decrypts."""
+    east, west = boto3.client("kms", region_name="us-east-1"), boto3.client("kms", region_name="us-west-2")
+    key = east.create_key(MultiRegion=True, Description="dr")["KeyMetadata"]
+    arn = key["Arn"]
+    east.replicate_key(KeyId=key["KeyId"], ReplicaRegion="us-west-2")
+    context = {"snapshot": "s1"}
+    sealed = DataKey.generate(arn, context, kms=east)
+    assert DataKey.unwrap(sealed.ciphertext_b64, sealed.kms_key_id, context, kms=west).plaintext == sealed.plaintext
+    with pytest.raises(SecretError, match="KMS refused"):  # the context is part of what was sealed
+        DataKey.unwrap(sealed.ciphertext_b64, sealed.kms_key_id, {"snapshot": "s2"}, kms=west)

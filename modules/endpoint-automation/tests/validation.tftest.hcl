@@ -78,6 +78,14 @@ run "malformed_vpc" {
   expect_failures = [var.allowed_vpc_ids]
 }
 
+run "malformed_endpoint_security_group" {
+  command = plan
+  variables {
+    endpoint_security_group_ids = ["default"]
+  }
+  expect_failures = [var.endpoint_security_group_ids]
+}
+
 run "encryption_cannot_be_switched_off" {
   command = plan
   variables {

@@ -1,13 +1,15 @@
 """Lambda entry point: ``mwaa_platform.endpoints.handler.handler``.
 
 Configuration (environment variables set by modules/endpoint-automation):
-``ALLOWED_ACCOUNT_IDS`` / ``ALLOWED_VPC_IDS`` (comma-separated; empty = any), ``LOG_LEVEL``.
+``ALLOWED_ACCOUNT_IDS`` / ``ALLOWED_VPC_IDS`` (comma-separated; empty = any), ``LOG_LEVEL``, and
+``ENDPOINT_SECURITY_GROUP_IDS`` (shared-VPC owner: the groups put on the endpoints instead of the environment's).
 A rejected event is logged with its reason and returns normally (retrying it cannot help); an AWS error
 propagates after the backoff in :mod:`retry`, so Lambda retries the event and then sends it to the DLQ.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -26,6 +28,9 @@ class Settings:
     region: str
     allowed_accounts: tuple[str, ...]
     allowed_vpcs: tuple[str, ...]
+    # Shared-VPC owner: the endpoints are the owner's, so they get the owner's security groups, not the
+    # participant environment's (an owner cannot attach a participant's groups to its own interfaces).
+    endpoint_security_groups: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -37,7 +42,7 @@ class Settings:
         def items(name: str) -> tuple[str, ...]:
             return tuple(sorted({v.strip() for v in env.get(name, "").split(",") if v.strip()}))
 
-        return cls(region, items("ALLOWED_ACCOUNT_IDS"), items("ALLOWED_VPC_IDS"))
+        return cls(region, items("ALLOWED_ACCOUNT_IDS"), items("ALLOWED_VPC_IDS"), items("ENDPOINT_SECURITY_GROUP_IDS"))
 
 
 def _configure_logging() -> None:
@@ -65,6 +70,8 @@ def process(event: Any, settings: Settings, ec2: Any = None) -> reconcile.Outcom
     ref = _event_ref(event)
     try:
         change = events.parse(event, settings.region, settings.allowed_accounts)
+        if settings.endpoint_security_groups:
+            change = dataclasses.replace(change, security_group_ids=settings.endpoint_security_groups)
         if change.status not in events.HANDLED_STATUSES:
             outcome = reconcile.Outcome("ignored", change.name, change.account,
                                         reason=f"status {change.status} needs no action")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +68,22 @@ class FernetKeys:
         return self._fernet.encrypt(plaintext.encode()).decode()
 
 
+_MRK_ARN = re.compile(r"^(arn:[^:]+:kms:)([^:]+)(:\d{12}:key/mrk-[0-9a-f-]{32,36})$")
+
+
+def local_replica(kms_key_id: str, region: str | None) -> str:
+    """The key to decrypt with in ``region``: a multi-Region key's ARN from another region becomes its replica's.
+
+    A snapshot's manifest records the ARN of the key that sealed it, in the backup's region. KMS in the secondary
+    refuses that ARN but decrypts the same ciphertext with the replica (same key material and id, this region).
+    Any other key id is returned unchanged (a single-Region key cannot be used from another region at all).
+    """
+    match = _MRK_ARN.match(kms_key_id)
+    if not match or not region or match.group(2) == region:
+        return kms_key_id
+    return f"{match.group(1)}{region}{match.group(3)}"
+
+
 @dataclass
 class DataKey:
     """A per-snapshot AES-256 data key: plaintext only in memory, ciphertext in the manifest."""
@@ -85,14 +102,15 @@ class DataKey:
     @classmethod
     def unwrap(cls, ciphertext_b64: str, kms_key_id: str, context: dict[str, str], kms: Any = None) -> DataKey:
         kms = kms or aws.client("kms")
+        key_id = local_replica(kms_key_id, kms.meta.region_name)
         try:
             resp = kms.decrypt(CiphertextBlob=base64.b64decode(ciphertext_b64), EncryptionContext=context,
-                               KeyId=kms_key_id)
+                               KeyId=key_id)
         except Exception as exc:
             code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
             raise SecretError(
                 f"KMS refused to decrypt the snapshot's data key ({code}): the restoring role needs kms:Decrypt "
-                f"on {kms_key_id} (in a multi-Region setup: on its replica in this region)"
+                f"on {key_id} (for a snapshot from another region: a multi-Region key with a replica here)"
             ) from None
         return cls(resp["Plaintext"], ciphertext_b64, kms_key_id, context)
 

@@ -72,6 +72,7 @@ class References:
     """What the reference checks learned: the VPC and the S3 object versions resolved from 'latest'."""
 
     vpc_id: str | None = None
+    vpc_owner: str | None = None  # the account owning the subnets when it is not the caller's (a shared VPC)
     versions: dict[str, str] = field(default_factory=dict)
 
 
@@ -148,7 +149,7 @@ def check_references(caller_akid: str, region: str, merged: dict[str, Any], chan
         if not extra and version and version != "null":
             refs.versions[version_field] = version
     if "NetworkConfiguration" in changed:
-        refs.vpc_id = _check_network(caller_akid, region, merged["NetworkConfiguration"])
+        refs.vpc_id, refs.vpc_owner = _check_network(caller_akid, region, merged["NetworkConfiguration"])
     if merged.get("KmsKey") and "KmsKey" in changed:
         try:
             client("kms", caller_akid, region).describe_key(KeyId=merged["KmsKey"])
@@ -157,9 +158,11 @@ def check_references(caller_akid: str, region: str, merged: dict[str, Any], chan
     return refs
 
 
-def _check_network(akid: str, region: str, network: dict[str, Any]) -> str | None:
+def _check_network(akid: str, region: str, network: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The VPC of the subnets and security groups, and the account owning the subnets (RAM-shared ones included)."""
     ec2 = client("ec2", akid, region)
     vpcs: set[str] = set()
+    owners: set[str] = set()
     subnet_ids = network.get("SubnetIds") or []
     if subnet_ids:
         try:
@@ -170,6 +173,7 @@ def _check_network(akid: str, region: str, network: dict[str, Any]) -> str | Non
         if len(zones) < len(subnet_ids):
             raise ValidationException("The subnets must be in different Availability Zones")
         vpcs |= {s["VpcId"] for s in subnets}
+        owners |= {s["OwnerId"] for s in subnets if s.get("OwnerId")}
     group_ids = network.get("SecurityGroupIds") or []
     if group_ids:
         try:
@@ -179,7 +183,9 @@ def _check_network(akid: str, region: str, network: dict[str, Any]) -> str | Non
         vpcs |= {g["VpcId"] for g in groups}
     if len(vpcs) > 1:
         raise ValidationException(f"Subnets and security groups must be in one VPC (found {', '.join(sorted(vpcs))})")
-    return next(iter(vpcs), None)
+    if len(owners) > 1:
+        raise ValidationException(f"The subnets must belong to one account (found {', '.join(sorted(owners))})")
+    return next(iter(vpcs), None), next(iter(owners), None)
 
 
 # -- creation ------------------------------------------------------------------------------------------------
@@ -260,6 +266,7 @@ def new_record(caller: Caller, params: dict[str, Any], refs: References, setting
         "created_by": caller.iam_identity,
         "runtime": tags.get(RUNTIME_TAG, settings.default_runtime),
         "vpc_id": refs.vpc_id,
+        "vpc_owner": refs.vpc_owner if refs.vpc_owner and refs.vpc_owner != account else None,
         "web_port": web_port,
         "database": _database_name(account, region, name),
         "fernet_key": Fernet.generate_key().decode(),

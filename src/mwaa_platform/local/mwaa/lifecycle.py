@@ -37,6 +37,21 @@ ENDPOINT_CHECK_SECONDS = 2.0
 BUSY_STATUSES = {"CREATING", "UPDATING", "DELETING", "ROLLING_BACK", "CREATING_SNAPSHOT"}
 
 
+def _endpoint_reader(local: dict[str, Any]) -> Any:
+    """An EC2 client in the account that owns the environment's VPC.
+
+    In a shared VPC the endpoints are created by the VPC owner (participants cannot create them); MWAA sees the
+    connections to its endpoint services from any account. The emulator has no such cross-account view, so the
+    local MWAA reads them as the owner, through an emulator role session in the owner's account.
+    """
+    owner = local.get("vpc_owner")
+    if not owner:
+        return client("ec2", local["access_key_id"], local["region"])
+    creds = client("sts", local["access_key_id"], local["region"]).assume_role(
+        RoleArn=f"arn:aws:iam::{owner}:role/mwaa-local-endpoint-reader", RoleSessionName="local-mwaa")["Credentials"]
+    return client("ec2", creds["AccessKeyId"], local["region"])
+
+
 def customer_endpoints_ready(record: Record) -> bool:
     """True once the emulator's EC2 has the endpoints MWAA waits for in the environment's VPC."""
     local = record["_local"]
@@ -47,7 +62,7 @@ def customer_endpoints_ready(record: Record) -> bool:
     if local.get("vpc_id"):
         filters.append({"Name": "vpc-id", "Values": [local["vpc_id"]]})
     try:
-        found = client("ec2", local["access_key_id"], local["region"]).describe_vpc_endpoints(Filters=filters)
+        found = _endpoint_reader(local).describe_vpc_endpoints(Filters=filters)
     except (ClientError, BotoCoreError) as exc:
         log.warning("%s: cannot list VPC endpoints: %s", record["Name"], exc)
         return False

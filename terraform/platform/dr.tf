@@ -1,0 +1,149 @@
+# ----------------------------------------------------------------------------------------------------------------
+# Disaster recovery. The primary workspace owns the replicated buckets of both regions (modules/dr-storage needs
+# a provider per region, so both ends and the replication between them are one plan); the secondary workspace
+# runs the failover control plane (modules/dr-failover) next to the standby. Apply order: primary, then
+# secondary (make apply-all): the secondary finds the replica buckets and key by name.
+# ----------------------------------------------------------------------------------------------------------------
+provider "aws" {
+  alias  = "dr_primary"
+  region = var.primary_region
+
+  default_tags {
+    tags = local.tags
+  }
+}
+
+provider "aws" {
+  alias  = "dr_secondary"
+  region = var.secondary_region
+
+  default_tags {
+    tags = local.tags
+  }
+}
+
+data "aws_caller_identity" "dr" {
+  count = local.dr_enabled ? 1 : 0
+}
+
+locals {
+  dr_enabled      = var.dr.enabled && local.network != null
+  dr_failover_zip = "${var.lambda_zip_dir}/failover.zip"
+  dr_name         = "mwaa-${var.environment}"
+  dr_account      = try(data.aws_caller_identity.dr[0].account_id, "")
+
+  # modules/dr-storage names buckets <name>-<purpose>-<account>-<region>
+  dr_bucket = {
+    for k in keys(var.dr.buckets) : k => {
+      primary = "${local.dr_name}-${k}-${local.dr_account}-${var.primary_region}"
+      replica = "${local.dr_name}-${k}-${local.dr_account}-${var.secondary_region}"
+    }
+  }
+  # Snapshots: the primary writes s3://<backup>/<env>/, replication carries them to the same key in the replica;
+  # after a failover the secondary backs up to <env>-<secondary region>/ in the replica bucket (failback reads it).
+  dr_backup_url_primary  = "s3://${local.dr_bucket["backup"].primary}/${var.environment}"
+  dr_backup_url_replica  = "s3://${local.dr_bucket["backup"].replica}/${var.environment}"
+  dr_backup_url_failback = "s3://${local.dr_bucket["backup"].replica}/${var.environment}-${var.secondary_region}"
+
+  dr_primary_key_arn = try(module.dr_storage.primary_kms_key_arn, null)
+  dr_replica_key_arn = try(data.aws_kms_key.dr_replica[0].arn, null)
+
+  # What this region's MWAA environment needs for dags/dr_backup.py and dags/dr_restore.py: merge into the
+  # environment's airflow_configuration_options and execution role (see outputs_dr.tf: dr_environment_settings).
+  dr_settings = !local.dr_enabled ? null : local.role == "primary" ? {
+    airflow_configuration_options = {
+      "mwaa_platform.dr_backup_url" = local.dr_backup_url_primary
+      "mwaa_platform.dr_kms_key_id" = coalesce(local.dr_primary_key_arn, "pending")
+    }
+    execution_role_statements = [
+      { sid = "DrBackupObjects", actions = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources = ["arn:aws:s3:::${local.dr_bucket["backup"].primary}/${var.environment}/*"] },
+      { sid = "DrBackupListing", actions = ["s3:ListBucket"], resources = ["arn:aws:s3:::${local.dr_bucket["backup"].primary}"] },
+      { sid = "DrFailbackRead", actions = ["s3:GetObject", "s3:ListBucket"], resources = ["arn:aws:s3:::${local.dr_bucket["backup"].replica}", "arn:aws:s3:::${local.dr_bucket["backup"].replica}/${var.environment}-${var.secondary_region}/*"] },
+      { sid = "DrKey", actions = ["kms:GenerateDataKey", "kms:Decrypt"], resources = compact([local.dr_primary_key_arn]) },
+    ]
+    } : {
+    airflow_configuration_options = {
+      "mwaa_platform.dr_backup_url" = local.dr_backup_url_failback
+      "mwaa_platform.dr_kms_key_id" = coalesce(local.dr_replica_key_arn, "pending")
+    }
+    execution_role_statements = [
+      { sid = "DrRestoreRead", actions = ["s3:GetObject", "s3:ListBucket"], resources = ["arn:aws:s3:::${local.dr_bucket["backup"].replica}", "arn:aws:s3:::${local.dr_bucket["backup"].replica}/${var.environment}/*"] },
+      { sid = "DrFailbackBackups", actions = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources = ["arn:aws:s3:::${local.dr_bucket["backup"].replica}/${var.environment}-${var.secondary_region}/*"] },
+      { sid = "DrKey", actions = ["kms:GenerateDataKey", "kms:Decrypt"], resources = compact([local.dr_replica_key_arn]) },
+      { sid = "DrRestoreCallback", actions = ["states:SendTaskSuccess", "states:SendTaskFailure"], resources = compact([module.dr_failover.state_machine_arn]) },
+    ]
+  }
+  # A statement without resources (no state machine yet: failover.zip not packaged) is left out, not sent empty.
+  dr_environment_settings = local.dr_settings == null ? null : {
+    airflow_configuration_options = local.dr_settings.airflow_configuration_options
+    execution_role_statements     = [for s in local.dr_settings.execution_role_statements : s if length(s.resources) > 0]
+  }
+}
+
+module "dr_storage" {
+  source = "../../modules/dr-storage"
+  providers = {
+    aws.primary   = aws.dr_primary
+    aws.secondary = aws.dr_secondary
+  }
+
+  create                   = local.dr_enabled && local.role == "primary"
+  name                     = local.dr_name
+  buckets                  = var.dr.buckets
+  replication_time_control = var.dr.replication_time_control
+  access_logs              = { retention_days = var.dr.access_log_retention_days }
+  force_destroy            = var.dr.force_destroy
+  tags                     = local.tags
+}
+
+check "dr_failover_zip" {
+  assert {
+    condition     = !local.dr_enabled || local.role != "secondary" || fileexists(local.dr_failover_zip)
+    error_message = "${local.dr_failover_zip} is missing, so the failover control plane is NOT deployed: run `make package` (scripts/package_lambdas.py builds failover.zip) and apply again."
+  }
+}
+
+# Created by the primary workspace's dr_storage (apply the primary first).
+data "aws_kms_key" "dr_replica" {
+  count = local.dr_enabled && local.role == "secondary" ? 1 : 0
+
+  key_id = "alias/${local.dr_name}-dr-replica"
+}
+
+module "dr_failover" {
+  source = "../../modules/dr-failover"
+
+  create          = local.dr_enabled && local.role == "secondary" && fileexists(local.dr_failover_zip)
+  name            = local.dr_name
+  env             = var.environment
+  primary_region  = var.primary_region
+  environments    = { primary = local.mwaa_name, secondary = local.mwaa_name }
+  dr_mode         = var.dr_mode
+  lambda_zip_path = local.dr_failover_zip
+
+  storage = {
+    config_bucket       = local.dr_bucket["backup"].replica
+    kms_key_arn         = coalesce(local.dr_replica_key_arn, "arn:aws:kms:${var.secondary_region}:${local.dr_account}:alias/${local.dr_name}-dr-replica")
+    backup_url          = local.dr_backup_url_replica
+    failback_backup_url = local.dr_backup_url_failback
+  }
+
+  health   = var.dr.health
+  schedule = var.dr.schedule
+  timeouts = var.dr.timeouts
+  restore  = var.dr.restore
+
+  secondary_environment = var.dr_mode == "backup_restore" ? {
+    execution_role_arn            = coalesce(var.dr.secondary_execution_role_arn, "arn:aws:iam::${local.dr_account}:role/mwaa-${local.mwaa_name}-execution")
+    subnet_ids                    = try(slice(module.network.private_subnet_ids, 0, 2), [])
+    security_group_ids            = compact([module.network.security_group_id])
+    source_bucket_arn             = "arn:aws:s3:::${try(local.dr_bucket["dags"].replica, "")}"
+    airflow_configuration_options = { "mwaa_platform.dr_backup_url" = local.dr_backup_url_failback }
+  } : null # null: the module's default (nothing is created in warm_standby)
+
+  notification_emails = var.dr.notification_emails
+  lambda_environment  = var.dr.lambda_environment
+  deletion_protection = var.dr.deletion_protection
+  log_retention_days  = var.dr.log_retention_days
+  tags                = local.tags
+}

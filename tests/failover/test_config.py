@@ -1,0 +1,57 @@
+"""The failover configuration is validated before anything is touched."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from mwaa_platform.failover.config import FailoverConfig
+from mwaa_platform.failover.errors import ConfigError
+
+BASE: dict[str, Any] = {
+    "env": "prod", "primary_region": "us-east-1", "secondary_region": "us-west-2",
+    "primary_environment": "mwaa-prod-primary", "secondary_environment": "mwaa-prod-secondary",
+    "state_table": "mwaa-prod-failover", "config_bucket": "mwaa-prod-dr-config",
+    "backup_url": "s3://mwaa-prod-backup-replica/prod",
+}
+
+
+def test_round_trip_through_json() -> None:
+    config = FailoverConfig.from_dict({**BASE, "health": {"periods": 6, "unhealthy_periods": 4}})
+    again = FailoverConfig.from_json(json.dumps(config.to_dict()))
+    assert again == config
+    assert again.health.periods == 6 and again.health.unhealthy_periods == 4
+    assert again.stored_config_key == "failover/environment-config/mwaa-prod-primary.json"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"unknown_key": 1}, "unknown failover configuration keys"),
+        ({"health": {"periods": 3, "unhealthy_periods": 4}}, "unhealthy_periods (N)"),
+        ({"health": {"period_seconds": 45}}, "period_seconds"),
+        ({"health": {"thresold": 1}}, "unknown health keys"),
+        ({"secondary_region": "us-east-1"}, "must differ"),
+        ({"dr_mode": "pilot_light"}, "dr_mode"),
+        ({"backup_url": "mwaa-prod-backup"}, "s3://"),
+        ({"lease_seconds": "900"}, "wrong type"),
+        ({"secondary_overrides": {"Name": "x"}}, "CreateEnvironment does not take"),
+        ({"primary_environment": "1-bad"}, "MWAA environment name"),
+    ],
+)
+def test_rejects_bad_configuration(change: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        FailoverConfig.from_dict({**BASE, **change})
+
+
+def test_missing_required_keys_are_named() -> None:
+    doc = {k: v for k, v in BASE.items() if k != "state_table"}
+    with pytest.raises(ConfigError, match="state_table"):
+        FailoverConfig.from_dict(doc)
+
+
+def test_environment_variable_is_required() -> None:
+    with pytest.raises(ConfigError, match="MWAA_PLATFORM_FAILOVER_CONFIG"):
+        FailoverConfig.from_environment({})
