@@ -47,7 +47,7 @@ variable "lambda_zip_path" {
 
   validation {
     condition     = !var.create || var.mode != "handler" || (var.lambda_zip_path != null && can(filebase64sha256(coalesce(var.lambda_zip_path, "-"))))
-    error_message = "lambda_zip_path must point to an existing zip in handler mode: build it with `make lambdas` or `python scripts/package_lambda.py build/lambda/endpoints.zip endpoints`."
+    error_message = "lambda_zip_path must point to an existing zip in handler mode: build it with `make package` (or `python scripts/package_lambda.py build/lambda/endpoints.zip endpoints`)."
   }
 }
 

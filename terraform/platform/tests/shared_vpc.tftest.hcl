@@ -68,6 +68,8 @@ variables {
     }
   }
   mwaa = { enabled = false }
+  # a committed fixture zip: the test does not depend on `make package` having run
+  lambda_zip_dir = "../../modules/endpoint-automation/tests/fixtures"
 }
 
 run "participant_builds_no_network_and_forwards_events" {
