@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
+from tfhelpers import wait_for
 
 from mwaa_platform.local import ports
 from mwaa_platform.local.emulator import Emulator
@@ -74,16 +74,6 @@ def _endpoints_for(ec2: Any, service_name: str) -> list[dict[str, Any]]:
     return [e for e in found if e["State"].lower() not in ("deleted", "deleting")]
 
 
-def _wait(predicate: Any, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(1)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-
-
 def test_platform_two_regions_apply_replan_destroy(emulator: Emulator, platform_mwaa: LocalMwaa,
                                                    tmp_path: Path) -> None:
     """Both regions apply (warm standby: an environment in each), the CUSTOMER environment goes PENDING ->
@@ -105,7 +95,7 @@ def test_platform_two_regions_apply_replan_destroy(emulator: Emulator, platform_
             names = [environment["DatabaseVpcEndpointService"], environment["WebserverVpcEndpointService"]]
             service_names[region] = names
             # unattended: the automation Lambda reacts to PENDING and the environment becomes AVAILABLE
-            _wait(lambda mwaa=mwaa: mwaa.get_environment(Name="mwaa-local")["Environment"]["Status"] == "AVAILABLE",
+            wait_for(lambda mwaa=mwaa: mwaa.get_environment(Name="mwaa-local")["Environment"]["Status"] == "AVAILABLE",
                   180, f"mwaa-local in {region} to become AVAILABLE")
             for name in names:  # PRIVATE_ONLY: database and webserver endpoints, exactly one each
                 assert len(_endpoints_for(ec2, name)) == 1, name

@@ -14,26 +14,12 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from tfhelpers import PARTICIPANT, owner_session, participant_session
 
 from mwaa_platform.local.emulator import ACCOUNT_ID, Emulator
 
 pytestmark = [pytest.mark.emulator]
-PARTICIPANT = "444455556666"
 REGION = "us-east-1"
-
-
-def _owner(emulator: Emulator) -> boto3.session.Session:
-    env = emulator.env(REGION)
-    return boto3.session.Session(aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-                                 aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"], region_name=REGION)
-
-
-def _participant(emulator: Emulator) -> boto3.session.Session:
-    sts = _owner(emulator).client("sts", endpoint_url=emulator.endpoint)
-    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{PARTICIPANT}:role/mwaa-platform-terraform",
-                            RoleSessionName="pytest")["Credentials"]
-    return boto3.session.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                                 aws_session_token=creds["SessionToken"], region_name=REGION)
 
 
 def _client(session: boto3.session.Session, service: str, emulator: Emulator) -> Any:
@@ -41,9 +27,9 @@ def _client(session: boto3.session.Session, service: str, emulator: Emulator) ->
 
 
 def test_participant_sees_only_the_subnets_shared_with_it(emulator: Emulator) -> None:
-    owner_ec2 = _client(_owner(emulator), "ec2", emulator)
-    ram = _client(_owner(emulator), "ram", emulator)
-    part = _participant(emulator)
+    owner_ec2 = _client(owner_session(emulator, REGION), "ec2", emulator)
+    ram = _client(owner_session(emulator, REGION), "ram", emulator)
+    part = participant_session(emulator, REGION)
     assert _client(part, "sts", emulator).get_caller_identity()["Account"] == PARTICIPANT
     part_ec2 = _client(part, "ec2", emulator)
 
@@ -80,7 +66,7 @@ def test_participant_sees_only_the_subnets_shared_with_it(emulator: Emulator) ->
 
 def test_get_resource_shares_honours_its_filters(emulator: Emulator) -> None:
     """The provider finds its share by ARN: other (and deleted) shares of the account must not answer too."""
-    ram = _client(_owner(emulator), "ram", emulator)
+    ram = _client(owner_session(emulator, REGION), "ram", emulator)
     tag = uuid.uuid4().hex[:8]
     kept = ram.create_resource_share(name=f"kept-{tag}", principals=[PARTICIPANT],
                                      tags=[{"key": "probe", "value": tag}])["resourceShare"]
@@ -102,7 +88,7 @@ def test_get_resource_shares_honours_its_filters(emulator: Emulator) -> None:
 
 def test_create_vpc_endpoint_is_idempotent_by_client_token(emulator: Emulator) -> None:
     """Redelivered events may run the handler concurrently here: one token must give one endpoint."""
-    ec2 = _client(_owner(emulator), "ec2", emulator)
+    ec2 = _client(owner_session(emulator, REGION), "ec2", emulator)
     vpc = ec2.create_vpc(CidrBlock="10.78.0.0/16")["Vpc"]["VpcId"]
     service = f"com.amazonaws.vpce.{REGION}.vpce-svc-{uuid.uuid4().hex[:17]}"
     token = f"probe-{uuid.uuid4().hex}"
@@ -128,7 +114,7 @@ def test_create_vpc_endpoint_is_idempotent_by_client_token(emulator: Emulator) -
 def _bus_with_queue(emulator: Emulator, policy_detail_type: str | None) -> tuple[str, str, Any]:
     """Owner side: a bus (with a participant policy unless policy_detail_type is None) whose rule for the
     participant's account feeds an SQS queue; returns (bus arn, queue url, sqs client)."""
-    session = _owner(emulator)
+    session = owner_session(emulator, REGION)
     events, sqs = _client(session, "events", emulator), _client(session, "sqs", emulator)
     suffix = uuid.uuid4().hex[:8]
     bus = events.create_event_bus(Name=f"owner-{suffix}")["EventBusArn"]
@@ -168,7 +154,7 @@ def forwarder(emulator: Emulator) -> Iterator[Callable[[str], tuple[Any, str, An
 
 
 def _forwarder(emulator: Emulator, bus_arn: str) -> tuple[Any, str, Any, str]:
-    session = _participant(emulator)
+    session = participant_session(emulator, REGION)
     events, sqs = _client(session, "events", emulator), _client(session, "sqs", emulator)
     suffix = uuid.uuid4().hex[:8]
     dlq = sqs.create_queue(QueueName=f"dlq-{suffix}")["QueueUrl"]

@@ -18,13 +18,12 @@ import json
 import os
 import subprocess
 import time
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
+from tfhelpers import PARTICIPANT, owner_session, participant_session, wait_for
 
 from mwaa_platform.local.emulator import ACCOUNT_ID, Emulator
 from mwaa_platform.local.mwaa import events as mwaa_events
@@ -32,7 +31,6 @@ from mwaa_platform.packaging import build
 
 REPO = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
-PARTICIPANT = "444455556666"  # terraform/envs/local-participant.tfvars assume_role_arn / local.shared-network.tfvars
 ENV_NAME = "mwaa-participant"
 
 pytestmark = [pytest.mark.terraform, pytest.mark.emulator, pytest.mark.slow]
@@ -51,33 +49,9 @@ def _env(emulator: Emulator, state: Path) -> dict[str, str]:
     return env
 
 
-def _owner(emulator: Emulator) -> boto3.session.Session:
-    env = emulator.env(REGION)
-    return boto3.session.Session(aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-                                 aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"], region_name=REGION)
-
-
-def _participant(emulator: Emulator) -> boto3.session.Session:
-    sts = _owner(emulator).client("sts", endpoint_url=emulator.endpoint)
-    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{PARTICIPANT}:role/mwaa-platform-terraform",
-                            RoleSessionName="pytest")["Credentials"]
-    return boto3.session.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                                 aws_session_token=creds["SessionToken"], region_name=REGION)
-
-
 def _ok(result: subprocess.CompletedProcess[str]) -> None:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     print(f"{time.strftime('%H:%M:%S')} ok: {' '.join(result.args[1:5])}")
-
-
-def _wait(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(1)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
 def _service(kind: str) -> str:
@@ -112,7 +86,7 @@ def test_shared_vpc_owner_and_participant(emulator: Emulator, tmp_path: Path) ->
     build(zips / "endpoints.zip", ["endpoints"])
     env = _env(emulator, tmp_path / "state")
     owner_vars = ("-var", f"lambda_zip_dir={zips}")
-    owner, participant = _owner(emulator), _participant(emulator)
+    owner, participant = owner_session(emulator, REGION), participant_session(emulator, REGION)
     owner_ec2: Any = owner.client("ec2", endpoint_url=emulator.endpoint)
     part_events: Any = participant.client("events", endpoint_url=emulator.endpoint)
     applied: list[tuple[str, str, tuple[str, ...]]] = []
@@ -154,7 +128,7 @@ def test_shared_vpc_owner_and_participant(emulator: Emulator, tmp_path: Path) ->
             answer = part_events.put_events(Entries=[_status_event("PENDING", "CREATING", subnet_ids, group)])
             assert answer["FailedEntryCount"] == 0
         for kind in ("database", "webserver"):
-            _wait(partial(_endpoints, owner_ec2, vpc_id, _service(kind)), 90, f"the {kind} endpoint")
+            wait_for(partial(_endpoints, owner_ec2, vpc_id, _service(kind)), 90, f"the {kind} endpoint")
         time.sleep(3)  # let the duplicate deliveries finish
         for kind in ("database", "webserver"):
             found = _endpoints(owner_ec2, vpc_id, _service(kind))
@@ -176,7 +150,7 @@ def test_shared_vpc_owner_and_participant(emulator: Emulator, tmp_path: Path) ->
         # -- DELETED: the owner's Lambda removes what it created ------------------------------------------------
         part_events.put_events(Entries=[_status_event("DELETED", "DELETING", subnet_ids, group)])
         for kind in ("database", "webserver"):
-            _wait(partial(_no_endpoints, owner_ec2, vpc_id, _service(kind)), 90, f"{kind} endpoint removal")
+            wait_for(partial(_no_endpoints, owner_ec2, vpc_id, _service(kind)), 90, f"{kind} endpoint removal")
         part_ec2.delete_security_group(GroupId=group)
     finally:
         for stack, env_name, extra in reversed(applied):

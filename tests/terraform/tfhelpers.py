@@ -23,10 +23,13 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import boto3
 
 REPO = Path(__file__).resolve().parents[2]
 CLI_CONFIG = REPO / ".state" / "terraform.rc"
@@ -179,3 +182,34 @@ def describe_drift(changes: list[dict[str, Any]]) -> str:
         keys = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
         lines.append(f"{rc.get('address')}: {'/'.join(change.get('actions', []))} {keys}")
     return "\n".join(lines)
+
+
+# -- two emulator accounts and polling, shared by the end-to-end tests -------------------------------------------
+PARTICIPANT = "444455556666"  # terraform/envs/local-participant.tfvars assume_role_arn, local.shared-network.tfvars
+
+
+def owner_session(emulator: Any, region: str) -> boto3.session.Session:
+    """A boto3 session as the emulator's default account (the VPC owner in the shared-VPC tests)."""
+    env = emulator.env(region)
+    return boto3.session.Session(aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+                                 aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"], region_name=region)
+
+
+def participant_session(emulator: Any, region: str, account: str = PARTICIPANT) -> boto3.session.Session:
+    """A boto3 session in ``account``, through STS AssumeRole (how moto places a caller in another account)."""
+    sts = owner_session(emulator, region).client("sts", endpoint_url=emulator.endpoint)
+    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/mwaa-platform-terraform",
+                            RoleSessionName="pytest")["Credentials"]
+    return boto3.session.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                                 aws_session_token=creds["SessionToken"], region_name=region)
+
+
+def wait_for(predicate: Any, timeout: float, what: str, interval: float = 1.0) -> Any:
+    """Poll ``predicate`` until it returns something truthy (returned), or fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")

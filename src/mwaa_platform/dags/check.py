@@ -8,8 +8,10 @@ interpreter (``mwaa_platform.local.airflow_runtime``) with a throw-away AIRFLOW_
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -19,7 +21,7 @@ from typing import Any
 from mwaa_platform.dags import assets
 from mwaa_platform.dags.probe import MARKER
 from mwaa_platform.local import airflow_runtime
-from mwaa_platform.local.state import repo_root
+from mwaa_platform.local.state import repo_root, state_dir
 
 DEFAULT_TIMEOUT = 600.0
 
@@ -63,7 +65,7 @@ def interpret(version: str, probe: dict[str, Any]) -> CheckResult:
 
 
 def run_probe(runtime: airflow_runtime.AirflowRuntime, dags_dir: Path, plugins_dir: Path | None = None,
-              timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
+              timeout: float = DEFAULT_TIMEOUT, overlay: Path | None = None) -> dict[str, Any]:
     folder = dags_dir.resolve()
     with tempfile.TemporaryDirectory(prefix="dags-check-") as home:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
@@ -78,6 +80,8 @@ def run_probe(runtime: airflow_runtime.AirflowRuntime, dags_dir: Path, plugins_d
             "AWS_EC2_METADATA_DISABLED": "true",
             "PYTHONDONTWRITEBYTECODE": "1",
         })
+        if overlay is not None:
+            env["PYTHONPATH"] = os.pathsep.join([str(overlay), *filter(None, [env.get("PYTHONPATH")])])
         try:
             proc = subprocess.run([str(runtime.python), "-m", "mwaa_platform.dags.probe", str(folder)], env=env,
                                   capture_output=True, text=True, timeout=timeout, check=False, cwd=home)
@@ -93,16 +97,44 @@ def run_probe(runtime: airflow_runtime.AirflowRuntime, dags_dir: Path, plugins_d
 def check(version: str, dags_dir: Path | None = None, plugins_dir: Path | None = None,
           requirements: Path | None = None, install: bool = True, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
     """Check ``dags_dir`` in Airflow ``version``; with ``install`` the environment's requirements are added
-    to the runtime first (``requirements/requirements-<version>.txt`` by default)."""
+    first (``requirements/requirements-<version>.txt`` by default), as an overlay the runtime never sees."""
     root = repo_root()
     extra: list[str] = []
     if install:
         req = requirements or assets.requirements_file(version, root)
         if req.exists():
             extra = assets.requirement_lines(req)
-    runtime = airflow_runtime.ensure(version, extra_requirements=extra or None) if install \
-        else airflow_runtime.runtime(version)
+    runtime = airflow_runtime.ensure(version) if install else airflow_runtime.runtime(version)
     if not runtime.python.exists():
         raise CheckError(f"no Airflow {version} runtime at {runtime.venv}: run without --no-install to create it")
-    probe = run_probe(runtime, dags_dir or root / "dags", plugins_dir, timeout)
+    overlay = requirements_overlay(runtime, extra) if extra else None
+    probe = run_probe(runtime, dags_dir or root / "dags", plugins_dir, timeout, overlay)
     return interpret(version, probe)
+
+
+def requirements_overlay(runtime: airflow_runtime.AirflowRuntime, lines: list[str]) -> Path:
+    """The requirements resolved under the version's constraints, what the runtime lacks installed into an
+    overlay directory (the local MWAA's mechanism): the shared runtime is never changed, so other processes
+    using it meanwhile (Airflow environments, other checks) are never disturbed. Cached by content."""
+    from mwaa_platform.local.mwaa import requirements as mwaa_requirements  # emulation helpers, local use only
+
+    digest = hashlib.sha256("\n".join([runtime.version, *lines]).encode()).hexdigest()[:16]
+    overlay = state_dir() / "cache" / "dags-check" / f"{runtime.version}-{digest}"
+    if (overlay / ".ready").exists():
+        return overlay
+    with tempfile.TemporaryDirectory(prefix="dags-check-req-") as work:
+        req = Path(work) / "requirements.txt"
+        req.write_text("\n".join(lines) + "\n")
+        try:
+            pins = mwaa_requirements.resolve(runtime.version, req, Path(work))
+            staging = overlay.with_name(f"{overlay.name}.{os.getpid()}.tmp")
+            shutil.rmtree(staging, ignore_errors=True)
+            mwaa_requirements.install_overlay(runtime, pins, staging)
+        except mwaa_requirements.RequirementsError as exc:
+            raise CheckError(f"requirements for Airflow {runtime.version}: {exc}") from None
+    (staging / ".ready").write_text(runtime.version)
+    try:
+        os.replace(staging, overlay)  # atomic; a concurrent check may have won the race: its overlay is as good
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+    return overlay
