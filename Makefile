@@ -73,8 +73,16 @@ fmt: setup ## format Terraform and fix what ruff can
 	terraform fmt -recursive modules terraform
 	$(VENV)/bin/ruff check --fix $(wildcard src tests scripts bench dags plugins)
 
+# Terraform's plugin cache is not safe for concurrent first installs: one init fills it before the gates that
+# run side by side (validate, tftest) init their directories from it.
+$(STATE)/tf-plugin-cache.stamp: $(TF_CLI_CONFIG_FILE)
+	@d=$(STATE)/tf-warm; mkdir -p $$d; \
+	  ( cd modules/network && TF_DATA_DIR=$$d terraform init -backend=false -input=false -no-color >$$d/init.log 2>&1 ) \
+	  || { cat $$d/init.log; exit 1; }
+	@touch $@
+
 .PHONY: validate
-validate: setup ## terraform validate every module, example and root stack
+validate: setup $(STATE)/tf-plugin-cache.stamp ## terraform validate every module, example and root stack
 	@for d in $(MODULES) $(EXAMPLES) $(STACKS); do \
 	  if grep -qs configuration_aliases $$d/versions.tf; then \
 	    echo "validate via examples: $$d (aliased providers are configured by callers)"; continue; fi; \
@@ -86,7 +94,7 @@ validate: setup ## terraform validate every module, example and root stack
 	done
 
 .PHONY: tftest
-tftest: setup ## terraform test for every module and every root stack that has tests/ (mock providers, offline)
+tftest: setup $(STATE)/tf-plugin-cache.stamp ## terraform test for every module and every root stack that has tests/ (mock providers, offline)
 	@for d in $(MODULES) $(STACKS); do \
 	  case $$d in terraform/*) [ -d $$d/tests ] || continue;; esac; \
 	  [ -d $$d/tests ] || { echo "tftest: $$d has no tests/ (every module needs them)"; exit 1; }; \
