@@ -181,8 +181,8 @@ else
 endif
 
 .PHONY: drill
-drill: setup package ## the DR drill: apply both regions, kill the primary's scheduler, fail over, verify, report
-	$(PY) scripts/drill.py
+drill: setup package ## the DR drill: apply both regions, kill the primary's scheduler, fail over, verify, report (STRATEGY=backup_restore: the secondary is created on failover)
+	$(PY) scripts/drill.py $(if $(STRATEGY),--strategy $(STRATEGY))
 
 .PHONY: bench
 bench: setup ## side-by-side metadata backup/restore benchmark against mwaa-dr (needs ../shared/peer-bench)

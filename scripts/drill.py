@@ -4,19 +4,23 @@
  1. up        its own emulator, PostgreSQL and local MWAA (state in .state/drill, free ports; nothing shared
               with `make up`), metrics every 10 s
  2. apply     the platform stack in the primary, then the secondary region (scripts/tf.sh, ENV=local) with the
-              drill's settings: warm standby, DR settings in each environment, health periods of 10 s
- 3. steady    the primary runs a workload DAG and backs up every minute; the secondary is a paused twin;
-              backups replicate (EMULATED: mwaa_platform.local.replication, moto does not replicate)
+              drill's settings: the strategy, DR settings in each environment, health periods of 10 s
+ 3. steady    the primary runs a workload DAG and backs up every minute; the secondary is a paused twin (warm
+              standby) or only the recovery kit (backup_restore: role, key, security group, endpoint automation);
+              backups and DAGs replicate (EMULATED: mwaa_platform.local.replication, moto does not replicate)
  4. kill      SIGKILL of the primary's scheduler (its heartbeat stops: a regional failure)
- 5. failover  EventBridge Scheduler -> Step Functions -> the failover Lambdas detect, fence, restore, unpause,
-              verify, notify and release: the drill only watches the state table
+ 5. failover  EventBridge Scheduler -> Step Functions -> the failover Lambdas detect, fence, (backup_restore:
+              CreateEnvironment from the stored configuration, wait for AVAILABLE,) restore, unpause, verify,
+              notify and release: the drill only watches the state table
  6. verify    rows per table equal to the restored snapshot, the active DAGs unpaused, a new run succeeded
  7. report    detection time, restore time, data-loss window (RPO), RTO; text, JSON and a timeline PNG
 
 Targets (warm standby): detection + restore + unpause <= 120 s after the primary dies; RPO <= backup interval.
+backup_restore has no RTO target here (MWAA takes 20-30+ min to create an environment; the local one far less):
+its report adds the time from CreateEnvironment to AVAILABLE.
 Exit 0 when the failover completed and verified (targets are reported, not enforced), 1 otherwise.
 
-    scripts/drill.py [--demo] [--keep] [--out DIR] [--timeout-minutes 15]
+    scripts/drill.py [--strategy warm_standby|backup_restore] [--demo] [--keep] [--out DIR] [--timeout-minutes 15]
     scripts/drill.py --stop      # stop what a --keep run left running
 
 --demo (`make demo`): the whole platform of terraform/envs/local.tfvars (EKS included), a clean re-plan of each
@@ -122,6 +126,7 @@ class Stack:
 
     root: Path
     demo: bool = False                          # --demo: the whole platform of local.tfvars (EKS included)
+    strategy: str = "warm_standby"              # --strategy: the platform's dr_mode
     emulator: Emulator = field(init=False)
     cluster: Cluster = field(init=False)
     mwaa: LocalMwaa = field(init=False)
@@ -167,7 +172,10 @@ def client(service: str, region: str) -> Any:
 # ---------------------------------------------------------------------------------------------------------------
 # Terraform
 # ---------------------------------------------------------------------------------------------------------------
-def drill_vars(region: str, demo: bool = False) -> dict[str, Any]:
+STRATEGIES = ("warm_standby", "backup_restore")
+
+
+def drill_vars(region: str, demo: bool = False, strategy: str = "warm_standby") -> dict[str, Any]:
     """The drill's overrides of terraform/envs/local.tfvars (a later -var-file wins, variable by variable)."""
     replica_bucket = f"{DR_NAME}-backup-{ACCOUNT_ID}-{SECONDARY}"
     if region == PRIMARY:
@@ -177,7 +185,7 @@ def drill_vars(region: str, demo: bool = False) -> dict[str, Any]:
         backup_url = f"s3://{replica_bucket}/{ENV}-{SECONDARY}"
         key = f"alias/{DR_NAME}-dr-replica"
     return {
-        "dr_mode": "warm_standby",
+        "dr_mode": strategy,
         # the same environment as local.tfvars, plus the DR DAGs' settings (what dr_environment_settings holds)
         "mwaa": {
             "airflow_version": "2.10.3", "environment_class": "mw1.micro", "endpoint_management": "CUSTOMER",
@@ -196,7 +204,7 @@ def drill_vars(region: str, demo: bool = False) -> dict[str, Any]:
             "health": {"period_seconds": int(METRICS_PERIOD), "periods": 4, "unhealthy_periods": 3,
                        "grace_seconds": 5},
             "schedule": {"expression": "rate(1 minute)", "enabled": True},
-            "timeouts": {"poll": 5, "restore": 600, "lease": 300, "verify": 180},
+            "timeouts": {"poll": 5, "restore": 600, "lease": 300, "verify": 180, "wait_available": 900},
             "restore": {"verify_dag_id": WORKLOAD_DAG},
         },
     }
@@ -221,7 +229,7 @@ def stage_configuration(out: Path) -> Path:
 
 def terraform(stack: Stack, action: str, region: str, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     var_file = out / f"drill-{region}.tfvars.json"
-    var_file.write_text(json.dumps(drill_vars(region, stack.demo), indent=1))
+    var_file.write_text(json.dumps(drill_vars(region, stack.demo, stack.strategy), indent=1))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
     env.update(stack.client_env(region))
     env.update(MWAA_PLATFORM_STATE=str(stack.root), TF_CLI_CONFIG_FILE=str(REPO / ".state" / "terraform.rc"))
@@ -321,23 +329,41 @@ class Drill:
             lines.extend(demo.summarize(region, raw))
         print("\n".join([*lines, ""]), flush=True)
 
+    @property
+    def regions_with_environment(self) -> tuple[str, ...]:
+        """warm_standby: both regions run the environment; backup_restore: the failover creates the secondary's."""
+        return (PRIMARY, SECONDARY) if self.stack.strategy == "warm_standby" else (PRIMARY,)
+
     def prepare(self) -> None:
-        for region in (PRIMARY, SECONDARY):
+        for region in self.regions_with_environment:
             wait_for(f"{ENVIRONMENT} AVAILABLE in {region}", lambda r=region: client("mwaa", r).get_environment(
                 Name=ENVIRONMENT)["Environment"]["Status"] == "AVAILABLE", timeout=900, every=5)
             env = client("mwaa", region).get_environment(Name=ENVIRONMENT)["Environment"]
             bucket = env["SourceBucketArn"].split(":::")[-1]
             client("s3", region).put_object(Bucket=bucket, Key=f"{env['DagS3Path'].strip('/')}/drill_workload.py",
                                             Body=WORKLOAD.encode())
-        for region in (PRIMARY, SECONDARY):
+        for region in self.regions_with_environment:
             wait_for(f"DAGs parsed in {region}", lambda r=region: all(rest(r).dag(d) for d in (
                 WORKLOAD_DAG, "dr_backup", "dr_restore")), timeout=600, every=5)
         primary = rest(PRIMARY)
         for dag_id in ACTIVE_IN_PRIMARY:
             primary.set_paused(dag_id, False)
-        paused = [d["dag_id"] for d in rest(SECONDARY).dags(paused=False)]
-        self.facts["secondary_active_before"] = paused
+        if SECONDARY in self.regions_with_environment:
+            self.facts["secondary_active_before"] = [d["dag_id"] for d in rest(SECONDARY).dags(paused=False)]
+        else:
+            self.facts["secondary_environment_before"] = self.secondary_environment_status()
         self.mark("steady_state_started")
+
+    @staticmethod
+    def secondary_environment_status() -> str:
+        from botocore.exceptions import ClientError
+
+        try:
+            return str(client("mwaa", SECONDARY).get_environment(Name=ENVIRONMENT)["Environment"]["Status"])
+        except ClientError as exc:  # each client() has its own session, hence its own exception classes
+            if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                return "absent"
+            raise
 
     def replicate_in_background(self, stop: threading.Event) -> threading.Thread:
         buckets = [f"{DR_NAME}-backup-{ACCOUNT_ID}-{PRIMARY}", f"{DR_NAME}-dags-{ACCOUNT_ID}-{PRIMARY}"]
@@ -370,7 +396,20 @@ class Drill:
         wait_for("a replicated snapshot taken after them",
                  lambda: any(m.get("created_at", "") > after for m in self.snapshots(replica)), timeout=600, every=5)
         wait_for("a healthy evaluation (configuration stored)", self._config_stored, timeout=300, every=5)
+        if self.stack.strategy == "backup_restore":  # the environment a failover creates reads the replica's DAGs
+            wait_for("the DAGs replicated to the secondary", self._dags_replicated, timeout=300, every=5)
         self.mark("steady_state_reached")
+
+    def _dags_replicated(self) -> bool:
+        env = client("mwaa", PRIMARY).get_environment(Name=ENVIRONMENT)["Environment"]
+        prefix = env["DagS3Path"].strip("/")
+        s3 = client("s3", SECONDARY)
+        for name in (f"{WORKLOAD_DAG}.py", "dr_restore.py", "dr_backup.py"):
+            try:
+                s3.head_object(Bucket=f"{DR_NAME}-dags-{ACCOUNT_ID}-{SECONDARY}", Key=f"{prefix}/{name}")
+            except Exception:
+                return False
+        return True
 
     def _config_stored(self) -> bool:
         config = FailoverConfig.from_dict(self.facts["secondary_outputs"]["dr_failover_config"])
@@ -537,24 +576,34 @@ class Drill:
         snapshot_at = datetime.fromisoformat(manifest["created_at"].replace("Z", "+00:00")) \
             if manifest.get("created_at") else None
         detection = at("evaluate_health", "finished_at")
+        created_start, available = at("create_environment", "started_at"), at("wait_available", "finished_at")
         restore_start, restore_end = at("start_restore", "started_at"), at("start_restore", "finished_at")
         unpaused, released = at("unpause", "finished_at"), at("release", "finished_at")
         metrics = {
             "detection_seconds": since_kill(detection),
             "restore_seconds": round((restore_end - restore_start).total_seconds(), 1)
             if restore_start and restore_end else None,
-            "rto_seconds": since_kill(unpaused),   # detection + fencing + restore + unpause
+            "create_seconds": round((available - created_start).total_seconds(), 1)
+            if created_start and available else None,  # backup_restore: CreateEnvironment to AVAILABLE
+            "rto_seconds": since_kill(unpaused),   # detection + fencing + (create +) restore + unpause
             "rto_total_seconds": since_kill(released),
             "rpo_seconds": round((killed - snapshot_at).total_seconds(), 1) if snapshot_at else None,
             "backup_interval_seconds": BACKUP_INTERVAL_SECONDS,
-            "target_rto_seconds": TARGET_RTO_SECONDS,
+            "target_rto_seconds": target_rto(self.stack.strategy),
         }
-        metrics["rto_target_met"] = metrics["rto_seconds"] is not None and metrics["rto_seconds"] <= TARGET_RTO_SECONDS
+        target = metrics["target_rto_seconds"]
+        metrics["rto_target_met"] = None if target is None else (
+            metrics["rto_seconds"] is not None and metrics["rto_seconds"] <= target)
         metrics["rpo_target_met"] = metrics["rpo_seconds"] is not None and \
             metrics["rpo_seconds"] <= BACKUP_INTERVAL_SECONDS
         return {"killed_at": killed.isoformat(), "snapshot_consistent_at": snapshot_at.isoformat()
                 if snapshot_at else None, "operation": op.get("id"), "steps": bars, "metrics": metrics,
                 "health_evidence": (steps.get("evaluate_health", {}).get("result") or {}).get("summary")}
+
+
+def target_rto(strategy: str) -> int | None:
+    """The drill's RTO target: warm standby only (backup_restore's is dominated by MWAA's environment creation)."""
+    return TARGET_RTO_SECONDS if strategy == "warm_standby" else None
 
 
 def draw(timeline: dict[str, Any], path: Path) -> None:
@@ -579,8 +628,10 @@ def draw(timeline: dict[str, Any], path: Path) -> None:
     if metrics.get("rpo_seconds") is not None:
         ax.axvline(-metrics["rpo_seconds"], color="#8172B2", ls="--")
         ax.text(-metrics["rpo_seconds"], -0.9, " last replicated snapshot", color="#8172B2", fontsize=8)
-    ax.axvline(TARGET_RTO_SECONDS, color="#55A868", ls=":")
-    ax.text(TARGET_RTO_SECONDS, len(steps) - 0.3, f" {TARGET_RTO_SECONDS}s target", color="#55A868", fontsize=8)
+    target = metrics.get("target_rto_seconds")
+    if target is not None:
+        ax.axvline(target, color="#55A868", ls=":")
+        ax.text(target, len(steps) - 0.3, f" {target}s target", color="#55A868", fontsize=8)
     ax.set_yticks(range(len(steps)))
     ax.set_yticklabels([n for n, _ in steps])
     ax.set_xlabel("seconds since the primary's scheduler died")
@@ -596,15 +647,21 @@ def render_text(report: dict[str, Any]) -> str:
     t = report.get("timeline") or {}
     m = t.get("metrics") or {}
     v = report.get("verification") or {}
+    target = m.get("target_rto_seconds")
+    verdict = "no target for backup_restore" if target is None else \
+        f"target {target} s: {'met' if m.get('rto_target_met') else 'NOT met'}"
     lines = [
         "DR drill report (embedded default: emulator + local MWAA; replication EMULATED)",
+        f"  strategy:            {report.get('strategy')}",
         f"  result:              {report['result']}",
         f"  operation:           {t.get('operation')}",
         f"  health evidence:     {t.get('health_evidence')}",
         f"  detection:           {m.get('detection_seconds')} s after the scheduler died",
+        *([f"  create environment:  {m.get('create_seconds')} s (CreateEnvironment to AVAILABLE)"]
+          if report.get("strategy") == "backup_restore" else []),
         f"  restore:             {m.get('restore_seconds')} s",
-        f"  RTO (detect+restore+unpause): {m.get('rto_seconds')} s (target {TARGET_RTO_SECONDS} s: "
-        f"{'met' if m.get('rto_target_met') else 'NOT met'})",
+        f"  RTO (detect+{'create+' if report.get('strategy') == 'backup_restore' else ''}restore+unpause): "
+        f"{m.get('rto_seconds')} s ({verdict})",
         f"  RTO total (to release): {m.get('rto_total_seconds')} s",
         f"  RPO (data-loss window): {m.get('rpo_seconds')} s (backup interval {BACKUP_INTERVAL_SECONDS} s: "
         f"{'met' if m.get('rpo_target_met') else 'NOT met'})",
@@ -628,6 +685,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="leave the embedded default running afterwards")
     parser.add_argument("--timeout-minutes", type=float, default=15.0, help="for the failover to complete")
     parser.add_argument("--demo", action="store_true", help="the whole local platform, re-plans and a summary first")
+    parser.add_argument("--strategy", choices=STRATEGIES, default="warm_standby",
+                        help="dr_mode of the platform: a paused twin in the secondary, or one created on failover")
     parser.add_argument("--stop", action="store_true", help="only stop what a --keep run left running")
     args = parser.parse_args(argv)
     out = args.out.resolve()
@@ -649,9 +708,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.stop:
         return 0
     out.mkdir(parents=True, exist_ok=True)
-    stack = Stack(out, demo=args.demo)
+    stack = Stack(out, demo=args.demo, strategy=args.strategy)
     drill = Drill(stack, out, args.timeout_minutes * 60)
-    report: dict[str, Any] = {"result": "incomplete", "started_at": now().isoformat()}
+    report: dict[str, Any] = {"result": "incomplete", "strategy": args.strategy, "started_at": now().isoformat()}
     stop = threading.Event()
     try:
         stack.up()

@@ -91,6 +91,8 @@ resource "aws_kms_alias" "this" {
 
 locals {
   kms_key_arn = var.kms.create ? try(aws_kms_key.this[0].arn, null) : var.kms.key_arn
+  # The key the source bucket's objects are encrypted with: a brought bucket's own key, else the environment's.
+  object_kms_key_arn = var.source_bucket.kms_key_arn != null ? var.source_bucket.kms_key_arn : local.kms_key_arn
 }
 
 ################################################################################
@@ -231,7 +233,7 @@ resource "aws_s3_object" "dags" {
   key                    = "${local.dag_prefix}/${each.value}"
   source                 = "${var.dags_source_dir}/${each.value}"
   source_hash            = filemd5("${var.dags_source_dir}/${each.value}")
-  kms_key_id             = local.kms_key_arn
+  kms_key_id             = local.object_kms_key_arn
   server_side_encryption = "aws:kms"
 
   tags       = local.tags
@@ -245,7 +247,7 @@ resource "aws_s3_object" "upload" {
   key                    = each.value.s3_path
   source                 = each.value.source
   source_hash            = filemd5(each.value.source)
-  kms_key_id             = local.kms_key_arn
+  kms_key_id             = local.object_kms_key_arn
   server_side_encryption = "aws:kms"
 
   tags       = local.tags
@@ -425,6 +427,13 @@ locals {
         Condition   = { StringLike = { "kms:ViaService" = ["sqs.${local.region}.amazonaws.com"] } }
       }),
     ],
+    var.source_bucket.kms_key_arn == null ? [] : [jsonencode({
+      Sid       = "ReadSourceObjectsWithTheBucketKey"
+      Effect    = "Allow"
+      Action    = ["kms:Decrypt", "kms:DescribeKey"]
+      Resource  = [var.source_bucket.kms_key_arn]
+      Condition = { StringLike = { "kms:ViaService" = ["s3.${local.region}.amazonaws.com"] } }
+    })],
     length(local.secret_prefixes) > 0 ? [jsonencode({
       Sid      = "ReadAirflowSecrets"
       Effect   = "Allow"
@@ -532,7 +541,7 @@ resource "aws_mwaa_environment" "this" {
   #checkov:skip=CKV_AWS_242:All five log types are on by default (var.logging); checkov cannot resolve the typed object's optional defaults.
   #checkov:skip=CKV_AWS_243:All five log types are on by default (var.logging); checkov cannot resolve the typed object's optional defaults.
   #checkov:skip=CKV_AWS_244:All five log types are on by default (var.logging); checkov cannot resolve the typed object's optional defaults.
-  count = var.create ? 1 : 0
+  count = var.create && var.create_environment ? 1 : 0
 
   name               = var.name
   airflow_version    = var.airflow_version

@@ -9,6 +9,17 @@ variable "create" {
   nullable    = false
 }
 
+variable "create_environment" {
+  description = <<-EOT
+    false: everything the environment needs (KMS key, execution role, log groups, security group, source bucket
+    settings) but not the environment itself. The recovery kit of a backup_restore secondary region: the failover
+    creates the environment from the primary's stored configuration with these regional resources.
+  EOT
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "name" {
   description = "MWAA environment name (also the prefix of the bucket, role, security group, key alias and log groups)."
   type        = string
@@ -241,12 +252,15 @@ variable "source_bucket" {
     The S3 bucket MWAA reads DAGs, requirements, plugins and the startup script from.
     create = true: a hardened bucket (versioning, public access block, TLS-only policy, SSE-KMS, access logs if
     access_log_bucket is set) named `name` or `airflow-<environment name>-<account id>-<region>`.
-    create = false: bring your own via `arn` (it must be versioned and block public access, as MWAA requires).
+    create = false: bring your own via `arn` (it must be versioned and block public access, as MWAA requires);
+    `kms_key_arn` is the key that bucket's objects are encrypted with when it is not the environment's (for
+    example a replicated DR bucket's key): uploads use it and the execution role may decrypt with it through S3.
   EOT
   type = object({
     create            = optional(bool, true)
     name              = optional(string)
     arn               = optional(string)
+    kms_key_arn       = optional(string)
     force_destroy     = optional(bool, false)
     access_log_bucket = optional(string)
     access_log_prefix = optional(string, "s3-access/")
@@ -258,6 +272,11 @@ variable "source_bucket" {
   validation {
     condition     = var.source_bucket.create || (var.source_bucket.arn != null && can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", coalesce(var.source_bucket.arn, "-"))))
     error_message = "With source_bucket.create = false, set source_bucket.arn to an existing bucket ARN such as \"arn:aws:s3:::airflow-my-dags\"."
+  }
+
+  validation {
+    condition     = var.source_bucket.kms_key_arn == null || (!var.source_bucket.create && can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-)?[0-9a-f-]{32,36}$", coalesce(var.source_bucket.kms_key_arn, "-"))))
+    error_message = "source_bucket.kms_key_arn is for a bucket you bring (create = false) and must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias; a created bucket uses the environment's key."
   }
 
   validation {

@@ -70,7 +70,6 @@ locals {
       { sid = "DrRestoreRead", actions = ["s3:GetObject", "s3:ListBucket"], resources = ["arn:aws:s3:::${local.dr_bucket["backup"].replica}", "arn:aws:s3:::${local.dr_bucket["backup"].replica}/${var.environment}/*"] },
       { sid = "DrFailbackBackups", actions = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources = ["arn:aws:s3:::${local.dr_bucket["backup"].replica}/${var.environment}-${var.secondary_region}/*"] },
       { sid = "DrKey", actions = ["kms:GenerateDataKey", "kms:Decrypt"], resources = compact([local.dr_replica_key_arn]) },
-      { sid = "DrRestoreCallback", actions = ["states:SendTaskSuccess", "states:SendTaskFailure"], resources = compact([module.dr_failover.state_machine_arn]) },
     ]
   }
   # A statement without resources (no state machine yet: failover.zip not packaged) is left out, not sent empty.
@@ -78,6 +77,25 @@ locals {
     airflow_configuration_options = local.dr_settings.airflow_configuration_options
     execution_role_statements     = [for s in local.dr_settings.execution_role_statements : s if length(s.resources) > 0]
   }
+}
+
+# The restore DAG's task-token callback to this region's state machine, attached beside the module's policy: the
+# state machine's Lambdas carry the role's ARN (backup_restore CreateEnvironment overrides), so the statement cannot
+# go into the module's own policy without a dependency cycle.
+resource "aws_iam_role_policy" "dr_restore_callback" {
+  count = local.dr_enabled && local.role == "secondary" && (local.mwaa_enabled || local.mwaa_kit) && fileexists(local.dr_failover_zip) ? 1 : 0
+
+  name = "dr-restore-callback"
+  role = module.mwaa.execution_role_name
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "DrRestoreCallback"
+      Effect   = "Allow"
+      Action   = ["states:SendTaskSuccess", "states:SendTaskFailure"]
+      Resource = [module.dr_failover.state_machine_arn]
+    }]
+  })
 }
 
 module "dr_storage" {
@@ -133,12 +151,16 @@ module "dr_failover" {
   timeouts = var.dr.timeouts
   restore  = var.dr.restore
 
+  # backup_restore: the recovery kit of mwaa.tf (module.mwaa without the environment) supplies the regional values
+  # the stored primary configuration cannot: role, key, security group; DAGs from the replica; the DR settings of a
+  # secondary environment (failback backups, the replica key).
   secondary_environment = var.dr_mode == "backup_restore" ? {
-    execution_role_arn            = coalesce(var.dr.secondary_execution_role_arn, "arn:aws:iam::${local.dr_account}:role/mwaa-${local.mwaa_name}-execution")
-    subnet_ids                    = try(slice(module.network.private_subnet_ids, 0, 2), [])
-    security_group_ids            = compact([module.network.security_group_id])
+    execution_role_arn            = var.dr.secondary_execution_role_arn != null ? var.dr.secondary_execution_role_arn : module.mwaa.execution_role_arn
+    subnet_ids                    = try(slice(local.subnet_ids, 0, 2), [])
+    security_group_ids            = compact([module.mwaa.security_group_id])
+    kms_key_arn                   = module.mwaa.kms_key_arn
     source_bucket_arn             = "arn:aws:s3:::${try(local.dr_bucket["dags"].replica, "")}"
-    airflow_configuration_options = { "mwaa_platform.dr_backup_url" = local.dr_backup_url_failback }
+    airflow_configuration_options = try(local.dr_settings.airflow_configuration_options, {})
   } : null # null: the module's default (nothing is created in warm_standby)
 
   notification_emails = var.dr.notification_emails

@@ -1,9 +1,21 @@
 # ----------------------------------------------------------------------------------------------------------------
 # MWAA: endpoint automation first (so a CUSTOMER environment leaves PENDING unattended), then the environment.
-# In the secondary region the environment exists only for warm_standby (backup_restore creates it on failover).
+# In the secondary region the environment exists only for warm_standby. backup_restore: the secondary holds the
+# recovery kit (module.mwaa with create_environment = false: execution role, key, log groups, security group over
+# the replica DAGs bucket) and the failover creates the environment with it; the primary's environment reads its
+# DAGs from the replicated DR dags bucket, so the recreated one finds the same files in the replica.
 # ----------------------------------------------------------------------------------------------------------------
 locals {
-  mwaa_enabled      = var.mwaa.enabled && (local.network != null || local.shared_vpc != null) && (local.role == "primary" || var.dr_mode == "warm_standby")
+  mwaa_enabled   = var.mwaa.enabled && (local.network != null || local.shared_vpc != null) && (local.role == "primary" || var.dr_mode == "warm_standby")
+  mwaa_kit       = var.mwaa.enabled && local.dr_enabled && local.role == "secondary" && var.dr_mode == "backup_restore"
+  dr_dags_bucket = local.dr_enabled && var.dr_mode == "backup_restore"
+  mwaa_source_bucket = !local.dr_dags_bucket ? {
+    create = true, arn = null, kms_key_arn = null, force_destroy = var.mwaa.force_destroy_bucket
+    } : local.role == "primary" ? {
+    create = false, arn = "arn:aws:s3:::${local.dr_bucket["dags"].primary}", kms_key_arn = local.dr_primary_key_arn, force_destroy = false
+    } : {
+    create = false, arn = "arn:aws:s3:::${local.dr_bucket["dags"].replica}", kms_key_arn = local.dr_replica_key_arn, force_destroy = false
+  }
   mwaa_name         = "mwaa-${var.environment}"
   customer_managed  = var.mwaa.endpoint_management == "CUSTOMER"
   lambda_zip        = "${var.lambda_zip_dir}/endpoints.zip"
@@ -16,7 +28,7 @@ module "endpoint_automation" {
   # A shared-VPC participant only forwards its events to the owner, whose Lambda creates the endpoints. The
   # forwarder serves every environment of the account in this region (also ones made by a failover or by hand),
   # so it is there even when this stack runs none here.
-  create                   = local.customer_managed && (local.shared_vpc != null || local.mwaa_enabled)
+  create                   = local.customer_managed && (local.shared_vpc != null || local.mwaa_enabled || local.mwaa_kit)
   mode                     = local.shared_vpc != null ? "forwarder" : "handler"
   forward_to_event_bus_arn = try(local.shared_vpc.event_bus_arn, null)
   name                     = "${local.name}-endpoints"
@@ -28,8 +40,9 @@ module "endpoint_automation" {
 module "mwaa" {
   source = "../../modules/mwaa-environment"
 
-  create = local.mwaa_enabled
-  name   = local.mwaa_name
+  create             = local.mwaa_enabled || local.mwaa_kit
+  create_environment = local.mwaa_enabled
+  name               = local.mwaa_name
 
   airflow_version       = var.mwaa.airflow_version
   environment_class     = var.mwaa.environment_class
@@ -44,9 +57,9 @@ module "mwaa" {
   vpc_id     = local.vpc_id
   subnet_ids = local.subnet_ids
 
-  source_bucket   = { force_destroy = var.mwaa.force_destroy_bucket }
-  dags_source_dir = var.mwaa.dags_source_dir
-  requirements    = local.requirements_file
+  source_bucket   = local.mwaa_source_bucket
+  dags_source_dir = local.mwaa_kit ? null : var.mwaa.dags_source_dir # a replica is written by replication only
+  requirements    = local.mwaa_kit ? null : local.requirements_file
 
   # DR (dr.tf): where this environment's backups go / come from, the DR key, and the role statements for them.
   airflow_configuration_options = merge(try(local.dr_environment_settings.airflow_configuration_options, {}), var.mwaa.airflow_configuration_options)
@@ -54,7 +67,8 @@ module "mwaa" {
 
   tags = local.tags
 
-  depends_on = [module.endpoint_automation]
+  # dr_storage: the DR dags bucket (backup_restore) has its versioning and replication before the first upload.
+  depends_on = [module.endpoint_automation, module.dr_storage]
 }
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -26,6 +26,6 @@ output "dr_failover_topic_arn" {
 }
 
 output "dr_environment_settings" {
-  description = "What this region's MWAA environment needs for the DR DAGs: airflow_configuration_options and execution role statements."
+  description = "What this region's MWAA environment needs for the DR DAGs: airflow_configuration_options and execution role statements (the secondary's restore callback is the separate policy dr-restore-callback)."
   value       = local.dr_environment_settings
 }

@@ -4,8 +4,8 @@ variable "dr" {
     buckets: the replicated pairs (backup for metadata snapshots, dags for backup_restore's DAGs);
     replication_time_control; access_log_retention_days; force_destroy (local/tests only); health thresholds,
     schedule, timeouts and restore settings of the failover (see modules/dr-failover); secondary_execution_role_arn
-    (backup_restore: the role the recreated environment runs as; default: the primary environment's role, IAM is
-    global); lambda_environment (ENV=local: MWAA routing for the emulator's Lambdas; never secrets).
+    (backup_restore: the role the recreated environment runs as; default: the recovery kit's role this stack makes
+    in the secondary, scoped to that region's environment); lambda_environment (ENV=local: MWAA routing for the emulator's Lambdas; never secrets).
   EOT
   type = object({
     enabled = optional(bool, true)

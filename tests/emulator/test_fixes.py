@@ -266,18 +266,23 @@ def test_ram_associate_and_disassociate(aws_env: dict[str, str]) -> None:
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.97.1.0/24")["Subnet"]["SubnetArn"]
     ram = boto3.client("ram")
     share = ram.create_resource_share(name=f"s-{uuid.uuid4().hex[:6]}")["resourceShare"]["resourceShareArn"]
-    ram.associate_resource_share(resourceShareArn=share, resourceArns=[subnet], principals=["210987654321"])
+    try:
+        ram.associate_resource_share(resourceShareArn=share, resourceArns=[subnet], principals=["210987654321"])
 
-    def entities(kind: str) -> list[str]:
-        found = ram.get_resource_share_associations(associationType=kind, resourceShareArns=[share])
-        return [a["associatedEntity"] for a in found["resourceShareAssociations"]]
+        def entities(kind: str) -> list[str]:
+            found = ram.get_resource_share_associations(associationType=kind, resourceShareArns=[share])
+            return [a["associatedEntity"] for a in found["resourceShareAssociations"]]
 
-    assert entities("RESOURCE") == [subnet]
-    assert entities("PRINCIPAL") == ["210987654321"]
-    ram.disassociate_resource_share(resourceShareArn=share, resourceArns=[subnet], principals=["210987654321"])
-    assert entities("RESOURCE") == [] and entities("PRINCIPAL") == []
-    with pytest.raises(ram.exceptions.ClientError):
-        ram.associate_resource_share(resourceShareArn=share, principals=["not-a-principal"])
+        assert entities("RESOURCE") == [subnet]
+        assert entities("PRINCIPAL") == ["210987654321"]
+        ram.disassociate_resource_share(resourceShareArn=share, resourceArns=[subnet], principals=["210987654321"])
+        assert entities("RESOURCE") == [] and entities("PRINCIPAL") == []
+        with pytest.raises(ram.exceptions.ClientError):
+            ram.associate_resource_share(resourceShareArn=share, principals=["not-a-principal"])
+    finally:  # the session's emulator is shared with later tests that count this account's shares
+        ram.delete_resource_share(resourceShareArn=share)
+        ec2.delete_subnet(SubnetId=subnet.split("/")[-1])
+        ec2.delete_vpc(VpcId=vpc)
 
 
 def test_lambda_keeps_dead_letter_and_logging_config_and_uses_the_dlq(function: dict[str, str]) -> None:

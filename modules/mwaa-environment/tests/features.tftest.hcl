@@ -348,6 +348,60 @@ run "bring_your_own_bucket_role_and_key" {
   }
 }
 
+run "a_brought_bucket_with_its_own_key_encrypts_uploads_with_it" {
+  command = apply
+  variables {
+    source_bucket = {
+      create      = false
+      arn         = "arn:aws:s3:::mwaa-dr-dags-111122223333-us-east-1"
+      kms_key_arn = "arn:aws:kms:us-east-1:111122223333:key/mrk-0123456789abcdef0123456789abcdef"
+    }
+    requirements = { source = "tests/fixtures/requirements.txt" }
+  }
+  assert {
+    condition     = aws_s3_object.upload["requirements"].kms_key_id == "arn:aws:kms:us-east-1:111122223333:key/mrk-0123456789abcdef0123456789abcdef"
+    error_message = "uploads into a brought bucket must use that bucket's key (replication can only decrypt what its key encrypted)"
+  }
+  assert {
+    condition     = aws_mwaa_environment.this[0].kms_key == "arn:aws:kms:us-east-1:111122223333:key/11111111-2222-3333-4444-555555555555"
+    error_message = "the environment itself keeps its own key"
+  }
+  assert {
+    condition = [for s in jsondecode(aws_iam_role_policy.execution[0].policy).Statement : s if s.Sid == "ReadSourceObjectsWithTheBucketKey"][0] == {
+      Sid       = "ReadSourceObjectsWithTheBucketKey"
+      Effect    = "Allow"
+      Action    = ["kms:Decrypt", "kms:DescribeKey"]
+      Resource  = ["arn:aws:kms:us-east-1:111122223333:key/mrk-0123456789abcdef0123456789abcdef"]
+      Condition = { StringLike = { "kms:ViaService" = ["s3.us-east-1.amazonaws.com"] } }
+    }
+    error_message = "the role may decrypt with the bucket's key through S3 in this region only"
+  }
+}
+
+run "recovery_kit_without_the_environment" {
+  command = apply
+  variables {
+    create_environment = false
+    source_bucket      = { create = false, arn = "arn:aws:s3:::mwaa-dr-dags-111122223333-us-west-2", kms_key_arn = "arn:aws:kms:us-west-2:111122223333:key/mrk-0123456789abcdef0123456789abcdef" }
+  }
+  assert {
+    condition     = length(aws_mwaa_environment.this) == 0 && output.arn == null && output.name == null && output.status == null
+    error_message = "create_environment = false must not create the environment"
+  }
+  assert {
+    condition     = length(aws_iam_role.execution) == 1 && length(aws_kms_key.this) == 1 && length(aws_cloudwatch_log_group.this) == 5 && length(aws_security_group.this) == 1
+    error_message = "the kit (role, key, log groups, security group) must exist for the environment a failover creates"
+  }
+  assert {
+    condition     = output.execution_role_arn != null && output.kms_key_arn != null && output.security_group_id != null && output.source_bucket_arn == "arn:aws:s3:::mwaa-dr-dags-111122223333-us-west-2"
+    error_message = "the kit's outputs are what the failover's CreateEnvironment overrides need"
+  }
+  assert {
+    condition     = length(aws_s3_object.dags) == 0 && length(aws_s3_object.upload) == 0
+    error_message = "nothing is uploaded into a replica bucket"
+  }
+}
+
 run "customer_endpoints_private_only_expose_both_services" {
   command = apply
   variables {

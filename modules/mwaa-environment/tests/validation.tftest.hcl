@@ -307,3 +307,19 @@ run "bad_configuration_key" {
   }
   expect_failures = [var.airflow_configuration_options]
 }
+
+run "bucket_key_for_a_created_bucket" {
+  command = plan
+  variables {
+    source_bucket = { kms_key_arn = "arn:aws:kms:us-east-1:111122223333:key/11111111-2222-3333-4444-555555555555" }
+  }
+  expect_failures = [var.source_bucket]
+}
+
+run "bucket_key_as_an_alias" {
+  command = plan
+  variables {
+    source_bucket = { create = false, arn = "arn:aws:s3:::airflow-shared-dags", kms_key_arn = "alias/dags" }
+  }
+  expect_failures = [var.source_bucket]
+}

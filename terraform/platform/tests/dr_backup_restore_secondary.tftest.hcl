@@ -1,0 +1,187 @@
+# dr_mode = backup_restore, secondary workspace (terraform test, mocked provider): no environment, but the recovery
+# kit it will be created with (role, key, log groups, security group over the replica DAGs bucket), the endpoint
+# automation for it, and the failover's CreateEnvironment overrides pointing at that kit.
+
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "111122223333", arn = "arn:aws:iam::111122223333:role/test", user_id = "TEST" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "us-west-2" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
+  }
+  mock_data "aws_availability_zones" {
+    defaults = { names = ["us-west-2a", "us-west-2b", "us-west-2c"] }
+  }
+  mock_data "aws_kms_key" {
+    defaults = { arn = "arn:aws:kms:us-west-2:111122223333:key/mrk-0123456789abcdef0123456789abcdef" }
+  }
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::111122223333:role/mock-role" }
+  }
+  mock_resource "aws_kms_key" {
+    defaults = { arn = "arn:aws:kms:us-west-2:111122223333:key/11111111-2222-3333-4444-555555555555" }
+  }
+  mock_resource "aws_security_group" {
+    defaults = { id = "sg-0123456789abcdef0" }
+  }
+}
+
+mock_provider "aws" {
+  alias = "dr_primary"
+
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "111122223333", arn = "arn:aws:iam::111122223333:role/test", user_id = "TEST" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "us-east-1" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
+  }
+  mock_data "aws_availability_zones" {
+    defaults = { names = ["us-east-1a", "us-east-1b", "us-east-1c"] }
+  }
+  mock_data "aws_kms_key" {
+    defaults = { arn = "arn:aws:kms:us-west-2:111122223333:key/mrk-0123456789abcdef0123456789abcdef" }
+  }
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::111122223333:role/mock-role" }
+  }
+  mock_resource "aws_kms_key" {
+    defaults = { arn = "arn:aws:kms:us-east-1:111122223333:key/11111111-2222-3333-4444-555555555555" }
+  }
+  mock_resource "aws_security_group" {
+    defaults = { id = "sg-0123456789abcdef0" }
+  }
+}
+
+mock_provider "aws" {
+  alias = "dr_secondary"
+
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "111122223333", arn = "arn:aws:iam::111122223333:role/test", user_id = "TEST" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "us-west-2" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
+  }
+  mock_data "aws_availability_zones" {
+    defaults = { names = ["us-west-2a", "us-west-2b", "us-west-2c"] }
+  }
+  mock_data "aws_kms_key" {
+    defaults = { arn = "arn:aws:kms:us-west-2:111122223333:key/mrk-0123456789abcdef0123456789abcdef" }
+  }
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::111122223333:role/mock-role" }
+  }
+  mock_resource "aws_kms_key" {
+    defaults = { arn = "arn:aws:kms:us-west-2:111122223333:key/11111111-2222-3333-4444-555555555555" }
+  }
+  mock_resource "aws_security_group" {
+    defaults = { id = "sg-0123456789abcdef0" }
+  }
+}
+
+variables {
+  environment      = "prod"
+  primary_region   = "us-east-1"
+  secondary_region = "us-west-2"
+  networks = {
+    "us-east-1" = { vpc_cidr = "10.10.0.0/16" }
+    "us-west-2" = { vpc_cidr = "10.20.0.0/16" }
+  }
+  dr_mode = "backup_restore"
+  dr      = { enabled = true }
+  eks     = { enabled = false }
+  mwaa    = { enabled = true, environment_class = "mw1.micro", endpoint_management = "CUSTOMER" }
+  # committed fixture zips: the test does not depend on `make package` having run
+  lambda_zip_dir = "tests/fixtures"
+}
+
+run "secondary_holds_the_recovery_kit_and_the_overrides_use_it" {
+  command = plan
+
+  variables {
+    region = "us-west-2"
+  }
+
+  # The kit's computed identifiers, known at plan so that the wiring can be compared value for value.
+  override_resource {
+    target          = module.mwaa.aws_iam_role.execution[0]
+    override_during = plan
+    values          = { arn = "arn:aws:iam::111122223333:role/mwaa-mwaa-prod-us-west-2-execution", name = "mwaa-mwaa-prod-us-west-2-execution" }
+  }
+  override_resource {
+    target          = module.network.aws_subnet.private["us-west-2a"]
+    override_during = plan
+    values          = { id = "subnet-0aaaaaaaaaaaaaaaa" }
+  }
+  override_resource {
+    target          = module.network.aws_subnet.private["us-west-2b"]
+    override_during = plan
+    values          = { id = "subnet-0bbbbbbbbbbbbbbbb" }
+  }
+  override_resource {
+    target          = module.network.aws_subnet.private["us-west-2c"]
+    override_during = plan
+    values          = { id = "subnet-0cccccccccccccccc" }
+  }
+  override_resource {
+    target          = module.mwaa.aws_kms_key.this[0]
+    override_during = plan
+    values          = { arn = "arn:aws:kms:us-west-2:111122223333:key/22222222-2222-3333-4444-555555555555" }
+  }
+  override_resource {
+    target          = module.mwaa.aws_security_group.this[0]
+    override_during = plan
+    values          = { id = "sg-0aaaaaaaaaaaaaaaa" }
+  }
+
+  assert {
+    condition     = module.mwaa.name == null && output.mwaa_environment_name == null
+    error_message = "backup_restore: no environment in the secondary until a failover creates it"
+  }
+  assert {
+    condition     = module.mwaa.execution_role_arn == "arn:aws:iam::111122223333:role/mwaa-mwaa-prod-us-west-2-execution" && length(keys(module.mwaa.log_group_arns)) == 5 && module.mwaa.kms_key_arn == "arn:aws:kms:us-west-2:111122223333:key/22222222-2222-3333-4444-555555555555"
+    error_message = "the kit's execution role (named for this region) and log groups must exist"
+  }
+  assert {
+    condition     = module.mwaa.source_bucket_arn == "arn:aws:s3:::mwaa-prod-dags-111122223333-us-west-2"
+    error_message = "the kit reads the replica DAGs bucket"
+  }
+  assert {
+    condition = (
+      module.dr_failover.failover_config.secondary_overrides.ExecutionRoleArn == "arn:aws:iam::111122223333:role/mwaa-mwaa-prod-us-west-2-execution" &&
+      module.dr_failover.failover_config.secondary_overrides.KmsKey == "arn:aws:kms:us-west-2:111122223333:key/22222222-2222-3333-4444-555555555555" &&
+      module.dr_failover.failover_config.secondary_overrides.NetworkConfiguration.SecurityGroupIds == tolist(["sg-0aaaaaaaaaaaaaaaa"]) &&
+      module.dr_failover.failover_config.secondary_overrides.NetworkConfiguration.SubnetIds == tolist(["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]) &&
+      module.dr_failover.failover_config.secondary_overrides.SourceBucketArn == "arn:aws:s3:::mwaa-prod-dags-111122223333-us-west-2"
+    )
+    error_message = "CreateEnvironment overrides must be the kit's role, key, security group, two subnets and the replica bucket"
+  }
+  assert {
+    condition = module.dr_failover.failover_config.secondary_overrides.AirflowConfigurationOptions == tomap({
+      "mwaa_platform.dr_backup_url" = "s3://mwaa-prod-backup-111122223333-us-west-2/prod-us-west-2"
+      "mwaa_platform.dr_kms_key_id" = "arn:aws:kms:us-west-2:111122223333:key/mrk-0123456789abcdef0123456789abcdef"
+    })
+    error_message = "the recreated environment backs up to the failback prefix with the replica key, never the primary region's key"
+  }
+  assert {
+    condition     = module.endpoint_automation.event_pattern != null && length(aws_iam_role_policy.dr_restore_callback) == 1
+    error_message = "the secondary needs the endpoint automation (CUSTOMER endpoints) for the environment a failover creates, and the kit's role the restore callback"
+  }
+}
