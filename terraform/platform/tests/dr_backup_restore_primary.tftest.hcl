@@ -3,96 +3,46 @@
 # in the secondary finds the same files in the replica.
 
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "111122223333", arn = "arn:aws:iam::111122223333:role/test", user_id = "TEST" }
-  }
+  source = "./tests/mocks"
+
   mock_data "aws_region" {
     defaults = { name = "us-east-1" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
   }
   mock_data "aws_availability_zones" {
     defaults = { names = ["us-east-1a", "us-east-1b", "us-east-1c"] }
   }
-  mock_data "aws_kms_key" {
-    defaults = { arn = "arn:aws:kms:us-west-2:111122223333:key/mrk-0123456789abcdef0123456789abcdef" }
-  }
-  mock_data "aws_iam_policy_document" {
-    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
-  }
-  mock_resource "aws_iam_role" {
-    defaults = { arn = "arn:aws:iam::111122223333:role/mock-role" }
-  }
   mock_resource "aws_kms_key" {
     defaults = { arn = "arn:aws:kms:us-east-1:111122223333:key/11111111-2222-3333-4444-555555555555" }
-  }
-  mock_resource "aws_security_group" {
-    defaults = { id = "sg-0123456789abcdef0" }
   }
 }
 
 mock_provider "aws" {
-  alias = "dr_primary"
+  alias  = "dr_primary"
+  source = "./tests/mocks"
 
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "111122223333", arn = "arn:aws:iam::111122223333:role/test", user_id = "TEST" }
-  }
   mock_data "aws_region" {
     defaults = { name = "us-east-1" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
   }
   mock_data "aws_availability_zones" {
     defaults = { names = ["us-east-1a", "us-east-1b", "us-east-1c"] }
   }
-  mock_data "aws_kms_key" {
-    defaults = { arn = "arn:aws:kms:us-west-2:111122223333:key/mrk-0123456789abcdef0123456789abcdef" }
-  }
-  mock_data "aws_iam_policy_document" {
-    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
-  }
-  mock_resource "aws_iam_role" {
-    defaults = { arn = "arn:aws:iam::111122223333:role/mock-role" }
-  }
   mock_resource "aws_kms_key" {
     defaults = { arn = "arn:aws:kms:us-east-1:111122223333:key/11111111-2222-3333-4444-555555555555" }
-  }
-  mock_resource "aws_security_group" {
-    defaults = { id = "sg-0123456789abcdef0" }
   }
 }
 
 mock_provider "aws" {
-  alias = "dr_secondary"
+  alias  = "dr_secondary"
+  source = "./tests/mocks"
 
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "111122223333", arn = "arn:aws:iam::111122223333:role/test", user_id = "TEST" }
-  }
   mock_data "aws_region" {
     defaults = { name = "us-west-2" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
   }
   mock_data "aws_availability_zones" {
     defaults = { names = ["us-west-2a", "us-west-2b", "us-west-2c"] }
   }
-  mock_data "aws_kms_key" {
-    defaults = { arn = "arn:aws:kms:us-west-2:111122223333:key/mrk-0123456789abcdef0123456789abcdef" }
-  }
-  mock_data "aws_iam_policy_document" {
-    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
-  }
-  mock_resource "aws_iam_role" {
-    defaults = { arn = "arn:aws:iam::111122223333:role/mock-role" }
-  }
   mock_resource "aws_kms_key" {
     defaults = { arn = "arn:aws:kms:us-west-2:111122223333:key/11111111-2222-3333-4444-555555555555" }
-  }
-  mock_resource "aws_security_group" {
-    defaults = { id = "sg-0123456789abcdef0" }
   }
 }
 
