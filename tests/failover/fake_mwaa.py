@@ -123,8 +123,11 @@ class FakeMwaa:
     def get(self, region: str, name: str) -> FakeEnv | None:
         return self.envs.get((region, name))
 
-    def count(self, operation: str, region: str | None = None) -> int:
-        return sum(1 for r, op, _ in self.calls if op == operation and (region is None or r == region))
+    def count(self, operation: str, region: str | None = None, name: str | None = None) -> int:
+        """Calls of an operation (in a region, for one environment). The fake is shared by the session: executions
+        another test left running may call it too, so a test counts its own environment's calls."""
+        return sum(1 for r, op, n in self.calls
+                   if op == operation and (region is None or r == region) and (name is None or n == name))
 
     # -- operations ----------------------------------------------------------------------------------------
     def get_environment(self, region: str, name: str) -> tuple[int, dict[str, Any]]:

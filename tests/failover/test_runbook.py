@@ -102,7 +102,7 @@ def test_cli_sigkilled_mid_step_then_resume(platform: Callable[..., Platform], r
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads(done.stdout)["steps"]["release"]["active_region"] == SECONDARY
     steps = p.state()["operation"]["steps"]
-    assert clean_fake.count("CreateEnvironment", SECONDARY) == 1
+    assert clean_fake.count("CreateEnvironment", SECONDARY, p.config.secondary_environment) == 1
     attempts = {n: s["attempts"] for n, s in steps.items() if n not in ("wait_available", "acquire_lease")}
     assert attempts == {n: 1 for n in attempts} and steps["acquire_lease"]["attempts"] == 2
     assert steps["wait_available"]["status"] == "done"  # the interrupted poll continued under the new holder
