@@ -167,3 +167,40 @@ def test_lambda_code_paths_never_import_the_emulation() -> None:
                 todo.append((target, f"{via} -> {name}"))
     assert offenders == []
     assert len(seen) > len(handlers)  # the closure really followed imports
+
+
+def test_status_events_leave_in_the_order_the_statuses_were_set(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A transition made visible first is published first, even when its publisher is slow and another
+    thread (an UpdateEnvironment right after AVAILABLE became visible) transitions in between."""
+    import threading
+
+    from mwaa_platform.local.mwaa import events, lifecycle, settings, store
+
+    published: list[str] = []
+    available_visible = threading.Event()
+
+    def slow_publish(record: dict, previous: str | None) -> bool:
+        if record["Status"] == "AVAILABLE":
+            available_visible.set()
+            time.sleep(0.5)  # the creating thread is slow to deliver
+        published.append(record["Status"])
+        return True
+
+    monkeypatch.setattr(events, "publish", slow_publish)
+    records = store.Store(tmp_path)
+    record = {"Name": "env", "Status": "CREATING", "_local": {"account": "123456789012", "region": "us-east-1"}}
+    records.put(record)
+    key = store.key_of(record)
+    controller = lifecycle.Controller(settings.Settings(root=tmp_path, port=0, pg_port=0, pg_root=tmp_path),
+                                      records, databases=None)  # type: ignore[arg-type]
+    try:
+        creator = threading.Thread(target=controller.transition, args=(key, "AVAILABLE"))
+        creator.start()
+        assert available_visible.wait(5)
+        assert records.get(key)["Status"] == "AVAILABLE"  # type: ignore[index]
+        controller.transition(key, "UPDATING")
+        creator.join(5)
+    finally:
+        controller.stop()
+    assert published == ["AVAILABLE", "UPDATING"]

@@ -84,6 +84,7 @@ class Controller:
         self._last_sync: dict[Key, float] = {}
         self._last_endpoint_check: dict[Key, float] = {}
         self._dead_since: dict[Key, float] = {}
+        self._status_locks: dict[Key, threading.Lock] = {}
 
     # -- helpers -------------------------------------------------------------------------------------------
     def runtime(self, record: Record) -> EnvRuntime:
@@ -91,6 +92,13 @@ class Controller:
 
     def runs_airflow(self, record: Record) -> bool:
         return environment.runtime_of(record) == "airflow"
+
+    def _status_lock(self, key: Key) -> threading.Lock:
+        """One lock per environment around "change the status, publish its event": events leave in the order
+        the statuses were set (an UpdateEnvironment answered right after AVAILABLE became visible must not
+        publish UPDATING before the creating thread has published AVAILABLE)."""
+        with self._busy_lock:
+            return self._status_locks.setdefault(key, threading.Lock())
 
     def transition(self, key: Key, status: str, change: Callable[[Record], None] | None = None) -> Record | None:
         """Set the status (plus ``change``) and publish the status event if the status changed."""
@@ -102,9 +110,10 @@ class Controller:
             if change:
                 change(record)
 
-        record = self.store.update(key, apply)
-        if record is not None and previous.get("status") != status:
-            events.publish(record, previous.get("status"))
+        with self._status_lock(key):
+            record = self.store.update(key, apply)
+            if record is not None and previous.get("status") != status:
+                events.publish(record, previous.get("status"))
         return record
 
     def submit(self, key: Key, job: Callable[[Key], None]) -> bool:
@@ -146,7 +155,8 @@ class Controller:
 
     # -- API entry points ----------------------------------------------------------------------------------
     def created(self, record: Record) -> None:
-        events.publish(record, None)
+        with self._status_lock(key_of(record)):
+            events.publish(record, None)
         self.submit(key_of(record), self._create_job)
 
     def updating(self, key: Key, params: dict[str, Any], refs: environment.References, changed: set[str]) -> Record:
@@ -250,9 +260,10 @@ class Controller:
         self.runtime(record).destroy()
         # DELETED is never visible through GetEnvironment (the provider waits for "not found"): the record
         # goes first, then the event announces the final status.
-        self.store.delete(key)
+        with self._status_lock(key):
+            self.store.delete(key)
+            events.publish({**record, "Status": "DELETED"}, record["Status"])
         self._forget(key)
-        events.publish({**record, "Status": "DELETED"}, record["Status"])
 
     def _restart_job(self, key: Key) -> None:
         """Bring an AVAILABLE/UNAVAILABLE environment's processes back (service restart, restart-scheduler)."""
@@ -361,6 +372,8 @@ class Controller:
     def _forget(self, key: Key) -> None:
         for table in (self._last_sync, self._last_endpoint_check, self._dead_since):
             table.pop(key, None)
+        with self._busy_lock:
+            self._status_locks.pop(key, None)
 
     def stop(self) -> None:
         """Stop the worker and every Airflow process of every environment (records stay for the next start)."""
