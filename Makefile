@@ -73,8 +73,9 @@ fmt: setup ## format Terraform and fix what ruff can
 	terraform fmt -recursive modules terraform
 	$(VENV)/bin/ruff check --fix $(wildcard src tests scripts bench dags plugins)
 
-# Terraform's plugin cache is not safe for concurrent first installs: one init fills it before the gates that
-# run side by side (validate, tftest) init their directories from it.
+# Terraform's plugin cache (used only when providers come from the registry; see scripts/terraform-cli-config.sh)
+# is not safe for concurrent first installs: one init fills it before the gates that run side by side
+# (validate, tftest) init their directories from it. With a filesystem mirror this is one quick init.
 $(STATE)/tf-plugin-cache.stamp: $(TF_CLI_CONFIG_FILE)
 	@d=$(STATE)/tf-warm; mkdir -p $$d; \
 	  ( cd modules/network && TF_DATA_DIR=$$d terraform init -backend=false -input=false -no-color >$$d/init.log 2>&1 ) \
