@@ -152,14 +152,14 @@ module "dr_failover" {
   restore  = var.dr.restore
 
   # backup_restore: the recovery kit of mwaa.tf (module.mwaa without the environment) supplies the regional values
-  # the stored primary configuration cannot: role, key, security group; DAGs from the replica; the DR settings of a
-  # secondary environment (failback backups, the replica key).
+  # the stored primary configuration cannot: role, key, security group, the replica DAGs bucket; the DR settings of
+  # a secondary environment (failback backups, the replica key).
   secondary_environment = var.dr_mode == "backup_restore" ? {
     execution_role_arn            = var.dr.secondary_execution_role_arn != null ? var.dr.secondary_execution_role_arn : module.mwaa.execution_role_arn
     subnet_ids                    = try(slice(local.subnet_ids, 0, 2), [])
     security_group_ids            = compact([module.mwaa.security_group_id])
     kms_key_arn                   = module.mwaa.kms_key_arn
-    source_bucket_arn             = "arn:aws:s3:::${try(local.dr_bucket["dags"].replica, "")}"
+    source_bucket_arn             = module.mwaa.source_bucket_arn
     airflow_configuration_options = try(local.dr_settings.airflow_configuration_options, {})
   } : null # null: the module's default (nothing is created in warm_standby)
 
