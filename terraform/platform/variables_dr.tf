@@ -65,4 +65,9 @@ variable "dr" {
     condition     = var.dr_mode != "backup_restore" || contains(keys(var.dr.buckets), "dags")
     error_message = "dr_mode = \"backup_restore\" needs a \"dags\" pair in dr.buckets: the recreated environment reads its DAGs from the replica."
   }
+
+  validation {
+    condition     = !var.dr.enabled || var.mwaa.enabled
+    error_message = "dr.enabled = true protects this stack's MWAA environment, and mwaa.enabled is false: set mwaa.enabled = true, or dr = { enabled = false } (a shared-VPC participant without an environment, for example)."
+  }
 }

@@ -96,3 +96,14 @@ run "warm_standby_keeps_the_environment_bucket" {
     error_message = "warm_standby: each environment keeps its own source bucket"
   }
 }
+
+run "rejects_dr_without_an_environment" {
+  command = plan
+
+  variables {
+    region = "us-east-1"
+    mwaa   = { enabled = false }
+  }
+
+  expect_failures = [var.dr]
+}
