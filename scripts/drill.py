@@ -45,12 +45,13 @@ from typing import Any
 import boto3
 import psycopg2
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from mwaa_platform.failover.airflow import AirflowRest, major_version  # noqa: E402
-from mwaa_platform.failover.config import FailoverConfig  # noqa: E402
+from mwaa_platform.failover.config import DR_MODES, FailoverConfig  # noqa: E402
 from mwaa_platform.failover.state import StateStore, initial_document  # noqa: E402
 from mwaa_platform.local import ports  # noqa: E402
 from mwaa_platform.local.emulator import ACCOUNT_ID, Emulator  # noqa: E402
@@ -172,9 +173,6 @@ def client(service: str, region: str) -> Any:
 # ---------------------------------------------------------------------------------------------------------------
 # Terraform
 # ---------------------------------------------------------------------------------------------------------------
-STRATEGIES = ("warm_standby", "backup_restore")
-
-
 def drill_vars(region: str, demo: bool = False, strategy: str = "warm_standby") -> dict[str, Any]:
     """The drill's overrides of terraform/envs/local.tfvars (a later -var-file wins, variable by variable)."""
     replica_bucket = f"{DR_NAME}-backup-{ACCOUNT_ID}-{SECONDARY}"
@@ -356,8 +354,6 @@ class Drill:
 
     @staticmethod
     def secondary_environment_status() -> str:
-        from botocore.exceptions import ClientError
-
         try:
             return str(client("mwaa", SECONDARY).get_environment(Name=ENVIRONMENT)["Environment"]["Status"])
         except ClientError as exc:  # each client() has its own session, hence its own exception classes
@@ -407,7 +403,7 @@ class Drill:
         for name in (f"{WORKLOAD_DAG}.py", "dr_restore.py", "dr_backup.py"):
             try:
                 s3.head_object(Bucket=f"{DR_NAME}-dags-{ACCOUNT_ID}-{SECONDARY}", Key=f"{prefix}/{name}")
-            except Exception:
+            except ClientError:  # not replicated yet (404)
                 return False
         return True
 
@@ -685,7 +681,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="leave the embedded default running afterwards")
     parser.add_argument("--timeout-minutes", type=float, default=15.0, help="for the failover to complete")
     parser.add_argument("--demo", action="store_true", help="the whole local platform, re-plans and a summary first")
-    parser.add_argument("--strategy", choices=STRATEGIES, default="warm_standby",
+    parser.add_argument("--strategy", choices=DR_MODES, default="warm_standby",
                         help="dr_mode of the platform: a paused twin in the secondary, or one created on failover")
     parser.add_argument("--stop", action="store_true", help="only stop what a --keep run left running")
     args = parser.parse_args(argv)
