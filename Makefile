@@ -16,7 +16,10 @@ STATE := $(CURDIR)/.state
 VENV := $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 UV := $(STATE)/tools/bin/uv
-CHECKOV := $(STATE)/checkov/bin/checkov
+# checkov's newest release when last bumped; a new version gets its own venv, so bumping this line is enough
+CHECKOV_VERSION := 3.3.30
+CHECKOV := $(STATE)/checkov-$(CHECKOV_VERSION)/bin/checkov
+export MWAA_PLATFORM_CHECKOV := $(CHECKOV)
 BOOTSTRAP_PYTHON ?= $(shell command -v python3.11 || command -v python3)
 export TF_CLI_CONFIG_FILE := $(STATE)/terraform.rc
 export UV_CACHE_DIR ?= $(STATE)/cache/uv
@@ -45,33 +48,62 @@ $(UV):
 $(STATE)/setup.stamp: pyproject.toml | $(UV)
 	$(UV) venv -q --allow-existing --python $(BOOTSTRAP_PYTHON) $(VENV)
 	VIRTUAL_ENV=$(VENV) $(UV) pip install -q -e ".[dev]"
-	$(UV) venv -q --allow-existing --python $(BOOTSTRAP_PYTHON) $(STATE)/checkov
-	VIRTUAL_ENV=$(STATE)/checkov $(UV) pip install -q "checkov==3.2.533"
 	@touch $@
+
+$(CHECKOV): | $(UV)
+	$(UV) venv -q --allow-existing --python $(BOOTSTRAP_PYTHON) $(STATE)/checkov-$(CHECKOV_VERSION)
+	VIRTUAL_ENV=$(STATE)/checkov-$(CHECKOV_VERSION) $(UV) pip install -q "checkov==$(CHECKOV_VERSION)"
 
 $(TF_CLI_CONFIG_FILE): scripts/terraform-cli-config.sh
 	@scripts/terraform-cli-config.sh $@
 
 .PHONY: setup
-setup: $(STATE)/setup.stamp $(TF_CLI_CONFIG_FILE) ## install the toolchain: uv, .venv, checkov, Terraform CLI config
+setup: $(STATE)/setup.stamp $(CHECKOV) $(TF_CLI_CONFIG_FILE) browser ## install the toolchain: uv, .venv, checkov, Terraform CLI config, headless Chromium
 	@echo "setup: ok ($(PY), $$(terraform version | head -1))"
 
+# Headless Chromium + chromedriver (Debian packages) for tests/sso/test_browser_sso.py. Where they cannot be
+# installed, set-up goes on and says so; that test then fails with the same message (it never skips).
+.PHONY: browser
+browser: ## install Debian's chromium + chromium-driver when missing (the SSO browser test)
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \
+	  echo "browser: ok ($$(chromium --version 2>/dev/null | head -1))"; \
+	elif [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+	  echo "browser: NOT INSTALLED: chromium + chromium-driver need root and apt-get (run as root:" \
+	       "apt-get update && apt-get install -y chromium chromium-driver); tests/sso/test_browser_sso.py will fail" >&2; \
+	else \
+	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver) >/dev/null \
+	    || { echo "browser: apt-get could not install chromium chromium-driver" >&2; exit 1; }; \
+	  echo "browser: installed $$(chromium --version 2>/dev/null | head -1)"; \
+	fi
+
 .PHONY: airflow
-airflow: setup ## install the constrained Airflow runtimes (2.10.3 and 3.0.6) the embedded default uses
-	$(PY) -c 'from mwaa_platform.local import airflow_runtime as a; [print(a.ensure(v).venv) for v in ("2.10.3", "3.0.6")]'
+airflow: setup ## install every constrained Airflow runtime of the version table (the embedded default uses them)
+	$(PY) -c 'from mwaa_platform import versions; from mwaa_platform import airflow_runtime as a; [print(a.ensure(v).venv) for v in versions.runnable()]'
+
+.PHONY: versions
+versions: setup ## write what is generated from src/mwaa_platform/versions/table.json (module copy, its tftest, README table)
+	$(PY) -m mwaa_platform.versions.generate
 
 # ---------------------------------------------------------------------------------------------------------------
 # Gates
 # ---------------------------------------------------------------------------------------------------------------
 .PHONY: lint
-lint: setup ## ruff + terraform fmt -check
+lint: setup docs-check ## ruff + terraform fmt -check + docs-check
 	$(VENV)/bin/ruff check $(wildcard src tests scripts bench dags plugins)
 	terraform fmt -check -recursive -diff modules terraform
+	$(PY) -m mwaa_platform.versions.generate --check
+	PYTHONPATH=src $(VENV)/bin/lint-imports --no-cache
 
 .PHONY: fmt
 fmt: setup ## format Terraform and fix what ruff can
 	terraform fmt -recursive modules terraform
 	$(VENV)/bin/ruff check --fix $(wildcard src tests scripts bench dags plugins)
+
+.PHONY: docs docs-check
+docs: setup ## regenerate the Inputs/Outputs tables of modules/*/README.md (and terraform/*/README.md) from the code
+	$(PY) -m mwaa_platform.tooling.tfdocs
+docs-check: setup ## fail, with the diff, when a README's generated Inputs/Outputs tables are out of date
+	@$(PY) -m mwaa_platform.tooling.tfdocs --check && echo "docs-check: module READMEs match their variables/outputs"
 
 # Terraform's plugin cache (used only when providers come from the registry; see scripts/terraform-cli-config.sh)
 # is not safe for concurrent first installs: one init fills it before the gates that run side by side
@@ -113,7 +145,11 @@ scan: setup ## checkov over modules/ and terraform/ (0 failed checks required)
 	 passed=$$(grep -Eo "Passed checks: [0-9]+" $(STATE)/checkov.txt | awk '{s+=$$3} END{print s+0}'); \
 	 skipped=$$(grep -Eo "Skipped checks: [0-9]+" $(STATE)/checkov.txt | awk '{s+=$$3} END{print s+0}'); \
 	 echo "checkov: passed=$$passed failed=$$failed skipped=$$skipped (modules/ + terraform/, details in .state/checkov.txt)"; \
-	 if [ "$$failed" != 0 ] || [ "$$passed" = 0 ]; then grep -E "^Check:|FAILED for|File:" $(STATE)/checkov.txt | head -80; exit 1; fi
+	 if [ "$$failed" != 0 ] || [ "$$passed" = 0 ]; then { grep -E "^Check:|FAILED for|File:" $(STATE)/checkov.txt || true; } | sed -n 1,80p; exit 1; fi
+
+.PHONY: schema-gate
+schema-gate: setup $(STATE)/tf-plugin-cache.stamp ## every resource/data/provider argument is known to hashicorp/aws 5.100 and 6.x (offline)
+	@$(PY) -m mwaa_platform.tooling.provider_schema_gate modules terraform
 
 .PHONY: pytest
 pytest: setup package ## the Python test suite (starts and stops its own emulator and PostgreSQL)
@@ -121,8 +157,8 @@ pytest: setup package ## the Python test suite (starts and stops its own emulato
 	 if [ $$rc = 5 ]; then echo "pytest collected no tests: that is a failure" >&2; exit 1; fi; exit $$rc
 
 .PHONY: test
-test: lint ## every gate: lint, then validate + terraform test + checkov side by side, then pytest
-	@$(MAKE) -j3 --output-sync=target validate tftest scan
+test: lint ## every gate: lint, then validate + terraform test + checkov + schema gate side by side, then pytest
+	@$(MAKE) -j3 --output-sync=target validate tftest scan schema-gate
 	@$(MAKE) pytest
 	@echo "make test: all gates passed"
 
@@ -174,21 +210,30 @@ destroy-all: ## destroy STACK in the secondary, then the primary region
 	$(MAKE) destroy REGION=$(PRIMARY_REGION)
 
 .PHONY: demo
-demo: setup package $(if $(filter local-%,$(ENV)),up) ## apply both regions, show what was created; ENV=local: then the DR drill + report (left running: make down)
+demo: setup package $(if $(filter local-%,$(ENV)),up) ## apply both regions, summarize them (FULL_OUTPUTS=1: every output); ENV=local: then the DR drill + report (left running: make down)
 ifeq ($(ENV),local)
-	$(PY) scripts/drill.py --demo --keep
+	$(PY) scripts/drill.py --demo --keep $(if $(FULL_OUTPUTS),--full-outputs)
 else
-	$(call with_env,$(PY) scripts/demo.py --env $(ENV) --primary $(PRIMARY_REGION) --secondary $(SECONDARY_REGION))
+	$(call with_env,$(PY) scripts/demo.py --env $(ENV) --primary $(PRIMARY_REGION) --secondary $(SECONDARY_REGION) $(if $(FULL_OUTPUTS),--full-outputs))
 endif
 
 .PHONY: drill
-drill: setup package ## the DR drill: apply both regions, kill the primary's scheduler, fail over, verify, report (STRATEGY=backup_restore: the secondary is created on failover)
-	$(PY) scripts/drill.py $(if $(STRATEGY),--strategy $(STRATEGY))
+drill: setup package ## the DR drill: apply both regions, kill the primary's scheduler, fail over, verify, report (STRATEGY=backup_restore: the secondary is created on failover; AIRFLOW_VERSION=3.2.1: drill Airflow 3)
+	$(PY) scripts/drill.py $(if $(STRATEGY),--strategy $(STRATEGY)) $(if $(AIRFLOW_VERSION),--airflow-version $(AIRFLOW_VERSION))
+
+.PHONY: upgrade-drill
+upgrade-drill: setup ## upgrade drill on its own embedded default: check, execute, verify, report + timeline (FROM=2.11.0 TO=3.2.1: one scenario; default 2.10.3->3.2.1 blue-green and 2.11.0->3.2.1 in place; report in .state/upgrade-drill)
+	$(PY) scripts/upgrade_drill.py $(if $(FROM),--scenario $(FROM):$(or $(TO),3.2.1))
 
 .PHONY: bench
 bench: setup ## side-by-side metadata backup/restore benchmark against mwaa-dr (needs ../shared/peer-bench)
 	bench/metadata/run.sh
 
+.PHONY: bench-cross-version
+bench-cross-version: setup ## cross-version (2.10.3 -> 3.2.1) vs same-version metadata restore of peer-bench scale data, side by side
+	$(PY) bench/metadata/cross_version.py
+
 .PHONY: clean
 clean: down ## remove build output and local state (keeps caches)
+	@if [ -x $(PY) ]; then $(PY) -c 'from mwaa_platform.local.postgres import default_cluster; default_cluster().remove()'; fi
 	rm -rf build $(STATE)/tf $(STATE)/tf-validate $(STATE)/tf-test $(STATE)/emulator $(STATE)/pg

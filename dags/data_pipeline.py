@@ -4,14 +4,15 @@
     crawl_input         GlueCrawlerOperator (start only) -> wait_for_crawl GlueCrawlerSensor
     transform           GlueJobOperator for dt=<ds> (start only) -> wait_for_transform GlueJobSensor (verbose logs)
     load_to_redshift    RedshiftDataOperator: CALL <schema>.load_curated(ds, s3://<staging>/curated/dt=<ds>/)
-    clean_up_staging    SQLExecuteQueryOperator: empty the staging table, whatever happened to the load (ALL_DONE)
+    clean_up_staging    SQLExecuteQueryOperator: CALL <schema>.clear_staging(), whatever happened to the load (ALL_DONE)
     unload_to_producer  RedshiftToS3Operator: UNLOAD the day's aggregate into A's output bucket through the role
                         chain RoleB,RoleA; only when the load and the clean-up succeeded (ALL_SUCCESS on both)
 
 Configuration comes from Airflow at run time, never at parse time: the JSON variable ``data_pipeline`` and the
 connections ``redshift_default`` / ``redshift_unload_role_chain``, which the MWAA Secrets Manager backend reads
-from airflow/variables/... and airflow/connections/... (written by modules/cross-account-data and
-scripts/write_redshift_secret.py). No account id, bucket or ARN is written in this file.
+from airflow/variables/... and airflow/connections/... (all written by modules/cross-account-data). Every Redshift
+task runs as the execution role's IAM identity (database user IAMR:<role name>, temporary credentials from
+GetCredentials): no password exists anywhere. No account id, bucket or ARN is written in this file.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ except ImportError:  # Airflow 2
     from airflow.models.baseoperator import chain  # type: ignore[no-redef]
 
 CONFIG_VARIABLE = "data_pipeline"  # modules/cross-account-data: airflow.pipeline_variable
-REDSHIFT_CONN_ID = "redshift_default"  # airflow.redshift_conn_id (URI from scripts/write_redshift_secret.py)
+REDSHIFT_CONN_ID = "redshift_default"  # airflow.redshift_conn_id (IAM authentication, no password)
 UNLOAD_CONN_ID = "redshift_unload_role_chain"  # airflow.unload_conn_id (aws connection, role_arn "RoleB,RoleA")
 AWS_CONN_ID = "aws_default"  # the MWAA execution role
 
@@ -121,7 +122,7 @@ with DAG(
     clean_up_staging = SQLExecuteQueryOperator(
         task_id="clean_up_staging",
         conn_id=REDSHIFT_CONN_ID,
-        sql=f"TRUNCATE TABLE {cfg('redshift_schema')}.sales_staging",
+        sql=f"CALL {cfg('redshift_schema')}.clear_staging()",
         autocommit=True,
         trigger_rule=TriggerRule.ALL_DONE,
     )

@@ -20,11 +20,13 @@ backup_restore has no RTO target here (MWAA takes 20-30+ min to create an enviro
 its report adds the time from CreateEnvironment to AVAILABLE.
 Exit 0 when the failover completed and verified (targets are reported, not enforced), 1 otherwise.
 
-    scripts/drill.py [--strategy warm_standby|backup_restore] [--demo] [--keep] [--out DIR] [--timeout-minutes 15]
+    scripts/drill.py [--strategy warm_standby|backup_restore] [--demo [--full-outputs]] [--keep] [--out DIR]
+                     [--timeout-minutes 15]
     scripts/drill.py --stop      # stop what a --keep run left running
 
 --demo (`make demo`): the whole platform of terraform/envs/local.tfvars (EKS included), a clean re-plan of each
-region and a summary of what was created (scripts/demo.py) before the drill itself.
+region and a summary of what was created (scripts/demo.py; every output in .state/demo/outputs-<region>.json)
+before the drill itself.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from botocore.exceptions import ClientError
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
+from mwaa_platform import versions  # noqa: E402
 from mwaa_platform.failover.airflow import AirflowRest, major_version  # noqa: E402
 from mwaa_platform.failover.config import DR_MODES, FailoverConfig  # noqa: E402
 from mwaa_platform.failover.state import StateStore, initial_document  # noqa: E402
@@ -70,6 +73,7 @@ BACKUP_INTERVAL_SECONDS = 60
 METRICS_PERIOD = 10.0
 TARGET_RTO_SECONDS = 120
 WORKLOAD_DAG = "drill_workload"
+DEFAULT_AIRFLOW_VERSION = "2.10.3"              # make drill AIRFLOW_VERSION=3.2.1 drills Airflow 3
 WORKLOAD_RUNS = 2                               # steady state: this many workload runs before a snapshot
 ACTIVE_IN_PRIMARY = (WORKLOAD_DAG, "dr_backup")
 CLIENT = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=60)
@@ -128,6 +132,7 @@ class Stack:
     root: Path
     demo: bool = False                          # --demo: the whole platform of local.tfvars (EKS included)
     strategy: str = "warm_standby"              # --strategy: the platform's dr_mode
+    airflow_version: str = "2.10.3"             # --airflow-version: the primary's (and secondary's) Airflow
     emulator: Emulator = field(init=False)
     cluster: Cluster = field(init=False)
     mwaa: LocalMwaa = field(init=False)
@@ -147,6 +152,8 @@ class Stack:
         self.emulator.set_lambda_env(mwaa_env(self.mwaa_port))  # the emulator's Lambdas reach the local MWAA
         log(f"PostgreSQL on 127.0.0.1:{self.cluster.port}")
         self.cluster.start()
+        if self.cluster.relocated:
+            log(f"PostgreSQL data in {self.cluster.data_dir} (its unprivileged owner cannot reach {self.cluster.root})")
         self.mwaa = LocalMwaa(pg_port=self.cluster.port, pg_root=self.cluster.root,
                               emulator_env=self.emulator.env(PRIMARY), port=self.mwaa_port, root=self.root / "mwaa",
                               options={"default_runtime": "airflow", "metrics_period": METRICS_PERIOD,
@@ -173,7 +180,8 @@ def client(service: str, region: str) -> Any:
 # ---------------------------------------------------------------------------------------------------------------
 # Terraform
 # ---------------------------------------------------------------------------------------------------------------
-def drill_vars(region: str, demo: bool = False, strategy: str = "warm_standby") -> dict[str, Any]:
+def drill_vars(region: str, demo: bool = False, strategy: str = "warm_standby",
+               airflow_version: str = DEFAULT_AIRFLOW_VERSION) -> dict[str, Any]:
     """The drill's overrides of terraform/envs/local.tfvars (a later -var-file wins, variable by variable)."""
     replica_bucket = f"{DR_NAME}-backup-{ACCOUNT_ID}-{SECONDARY}"
     if region == PRIMARY:
@@ -186,7 +194,7 @@ def drill_vars(region: str, demo: bool = False, strategy: str = "warm_standby") 
         "dr_mode": strategy,
         # the same environment as local.tfvars, plus the DR DAGs' settings (what dr_environment_settings holds)
         "mwaa": {
-            "airflow_version": "2.10.3", "environment_class": "mw1.micro", "endpoint_management": "CUSTOMER",
+            "airflow_version": airflow_version, "environment_class": "mw1.micro", "endpoint_management": "CUSTOMER",
             "dags_source_dir": "../../dags", "force_destroy_bucket": True,
             "airflow_configuration_options": {
                 "mwaa_platform.dr_backup_url": backup_url,
@@ -195,7 +203,12 @@ def drill_vars(region: str, demo: bool = False, strategy: str = "warm_standby") 
                 "mwaa_platform.dr_full_every_hours": "0",
             },
         },
-        **({} if demo else {"eks": {"enabled": False}}),  # the drill alone does not need the pods' cluster
+        # the drill alone needs neither the pods' cluster nor the SSO load balancer (make demo shows both)
+        **({} if demo else {"eks": {"enabled": False}, "sso": {"enabled": False}}),
+        # local.tfvars' pipeline would switch the drilled Airflow to the Secrets Manager backend, and its invokers
+        # would start runs in the drilled environment: the drill measures DR without them
+        "cross_account_data": {"enabled": False},
+        "dag_invokers": {"enabled": False},
         "dr": {
             "force_destroy": True, "deletion_protection": False, "access_log_retention_days": 30,
             "log_retention_days": 30,
@@ -227,7 +240,7 @@ def stage_configuration(out: Path) -> Path:
 
 def terraform(stack: Stack, action: str, region: str, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     var_file = out / f"drill-{region}.tfvars.json"
-    var_file.write_text(json.dumps(drill_vars(region, stack.demo, stack.strategy), indent=1))
+    var_file.write_text(json.dumps(drill_vars(region, stack.demo, stack.strategy, stack.airflow_version), indent=1))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
     env.update(stack.client_env(region))
     env.update(MWAA_PLATFORM_STATE=str(stack.root), TF_CLI_CONFIG_FILE=str(REPO / ".state" / "terraform.rc"))
@@ -284,6 +297,7 @@ class Drill:
     timeout: float
     events: dict[str, datetime] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
+    full_outputs: bool = False                  # --demo --full-outputs: every root output, not only the summary
 
     def mark(self, name: str, when: datetime | None = None) -> None:
         self.events[name] = when or now()
@@ -324,7 +338,9 @@ class Drill:
                                    f"{replan.stdout[-3000:]}")
             raw = json.loads(terraform(self.stack, "output", region, self.out, "-json").stdout or "{}")
             lines.append(f"{region}: applied in {self.facts[f'apply_{region}_seconds']:.0f}s, re-plan clean")
-            lines.extend(demo.summarize(region, raw))
+            lines.extend(demo.summarize(region, raw, demo.write_outputs(region, raw)))
+            if self.full_outputs:
+                lines.append(demo.full_outputs(region, raw))
         print("\n".join([*lines, ""]), flush=True)
 
     @property
@@ -683,7 +699,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--demo", action="store_true", help="the whole local platform, re-plans and a summary first")
     parser.add_argument("--strategy", choices=DR_MODES, default="warm_standby",
                         help="dr_mode of the platform: a paused twin in the secondary, or one created on failover")
+    parser.add_argument("--airflow-version", default=os.environ.get("AIRFLOW_VERSION") or DEFAULT_AIRFLOW_VERSION,
+                        choices=versions.runnable(), help="Airflow version of the drilled environments")
     parser.add_argument("--stop", action="store_true", help="only stop what a --keep run left running")
+    parser.add_argument("--full-outputs", action="store_true",
+                        help="--demo: print every root output (always written to .state/demo/outputs-<region>.json)")
     args = parser.parse_args(argv)
     out = args.out.resolve()
     if out.exists():  # a previous drill (killed, or --keep): stop what it started, then start from empty state
@@ -696,7 +716,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         import shutil
 
-        for leftover in ("emulator", "mwaa", "pg", "repo"):
+        Cluster(out / "pg", 0).remove()  # with its data directory, wherever it lives
+        for leftover in ("emulator", "mwaa", "repo"):
             shutil.rmtree(out / leftover, ignore_errors=True)
         for pattern in ("*.json", "*.log", "*.png", "*.txt", "*.env"):
             for path in out.glob(pattern):
@@ -704,8 +725,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.stop:
         return 0
     out.mkdir(parents=True, exist_ok=True)
-    stack = Stack(out, demo=args.demo, strategy=args.strategy)
-    drill = Drill(stack, out, args.timeout_minutes * 60)
+    stack = Stack(out, demo=args.demo, strategy=args.strategy, airflow_version=args.airflow_version)
+    drill = Drill(stack, out, args.timeout_minutes * 60, full_outputs=args.full_outputs)
     report: dict[str, Any] = {"result": "incomplete", "strategy": args.strategy, "started_at": now().isoformat()}
     stop = threading.Event()
     try:
@@ -739,7 +760,7 @@ def main(argv: list[str] | None = None) -> int:
         report["replicated_objects"] = len(drill.facts.get("replicated_objects", []))
         report["events"] = {k: v.isoformat() for k, v in drill.events.items()}
         report["emulated"] = ["S3 cross-region replication (mwaa_platform.local.replication)",
-                              "MWAA (mwaa_platform.local.mwaa: real Airflow 2.10.3 on PostgreSQL)",
+                              f"MWAA (mwaa_platform.local.mwaa: real Airflow {args.airflow_version} on PostgreSQL)",
                               "AWS APIs (moto 5.2.5 + mwaa_platform.local.aws_emulator fixes)"]
         (out / "report.json").write_text(json.dumps(report, indent=1, default=str))
         if report.get("timeline"):

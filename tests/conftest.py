@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from mwaa_platform.local import airflow_runtime, ports
+from mwaa_platform import airflow_runtime
+from mwaa_platform.local import ports
 from mwaa_platform.local.emulator import Emulator
 from mwaa_platform.local.postgres import Cluster
 
@@ -24,6 +25,8 @@ TESTS = REPO / "tests"
 # The longest files first (measured wall times in CI's --durations), so that with two xdist workers
 # (--dist loadfile) no long file starts last and leaves one worker idle while the other finishes it.
 LONGEST_FIRST = (
+    "local_mwaa/test_versions_roundtrip.py",
+    "policy/test_plan_policies.py",
     "terraform/test_platform_e2e.py",
     "terraform/test_shared_vpc_root.py",
     "metadata/test_airflow.py",
@@ -33,6 +36,12 @@ LONGEST_FIRST = (
     "sso/test_module_apply.py",
     "crossaccount/test_emulator_stack.py",
     "local_mwaa/test_mwaa_local_airflow.py",
+    "local_mwaa/test_versions_downgrade.py",
+    "upgrade/test_in_place.py",
+    "metadata/test_cross_version.py",
+    "local_mwaa/test_version_guard_module.py",
+    "local_mwaa/test_versions_image_only.py",
+    "sso/test_browser_sso.py",
 )
 
 

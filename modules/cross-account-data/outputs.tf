@@ -9,12 +9,12 @@ output "producer_account_id" {
 
 output "input_bucket_name" {
   description = "Account A bucket the pipeline reads (hive-style prefix input_prefix)."
-  value       = try(aws_s3_bucket.producer["input"].id, null)
+  value       = try(module.producer_bucket["input"].id, null)
 }
 
 output "input_bucket_arn" {
   description = "ARN of the input bucket."
-  value       = try(aws_s3_bucket.producer["input"].arn, null)
+  value       = try(module.producer_bucket["input"].arn, null)
 }
 
 output "input_kms_key_arn" {
@@ -24,12 +24,12 @@ output "input_kms_key_arn" {
 
 output "output_bucket_name" {
   description = "Account A bucket Redshift UNLOADs into (prefix output_prefix)."
-  value       = try(aws_s3_bucket.producer["output"].id, null)
+  value       = try(module.producer_bucket["output"].id, null)
 }
 
 output "output_bucket_arn" {
   description = "ARN of the output bucket."
-  value       = try(aws_s3_bucket.producer["output"].arn, null)
+  value       = try(module.producer_bucket["output"].arn, null)
 }
 
 output "output_kms_key_arn" {
@@ -39,7 +39,7 @@ output "output_kms_key_arn" {
 
 output "producer_log_bucket_name" {
   description = "Account A bucket receiving S3 server access logs of the input and output buckets."
-  value       = try(aws_s3_bucket.producer_logs["logs"].id, null)
+  value       = module.producer_logs_bucket.id
 }
 
 output "producer_unload_role_arn" {
@@ -63,12 +63,12 @@ output "consumer_kms_key_arn" {
 
 output "staging_bucket_name" {
   description = "Account B bucket with the Glue script (scripts/), curated Parquet (curated/) and Glue temp files."
-  value       = try(aws_s3_bucket.staging["staging"].id, null)
+  value       = module.staging_bucket.id
 }
 
 output "consumer_log_bucket_name" {
   description = "Account B bucket receiving S3 server access logs of the staging bucket."
-  value       = try(aws_s3_bucket.consumer_logs["logs"].id, null)
+  value       = module.consumer_logs_bucket.id
 }
 
 output "glue_role_arn" {
@@ -169,7 +169,7 @@ output "redshift_admin_username" {
 }
 
 output "redshift_admin_secret_arn" {
-  description = "Secret that Redshift manages for the admin password; scripts/write_redshift_secret.py reads it."
+  description = "Secret that Redshift manages (and can rotate) for the admin password: for the SQL bootstrap and break-glass only; the pipeline never reads it."
   value       = one(aws_redshiftserverless_namespace.this[*].admin_password_secret_arn)
 }
 
@@ -204,8 +204,13 @@ output "unload_connection_secret_arn" {
 }
 
 output "redshift_connection_secret_arn" {
-  description = "Secret for the Airflow Redshift connection URI (value written by scripts/write_redshift_secret.py)."
+  description = "Secret holding the Airflow Redshift connection (IAM authentication, no password), written by Terraform."
   value       = one(aws_secretsmanager_secret.redshift_connection[*].arn)
+}
+
+output "redshift_database_user" {
+  description = "Database user the pipeline runs as: the MWAA execution role's IAM identity (IAMR:<role name>)."
+  value       = local.redshift ? local.pipeline_db_user : null
 }
 
 output "redshift_connection_id" {

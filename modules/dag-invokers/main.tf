@@ -112,24 +112,13 @@ locals {
 }
 
 ################################################################################
-# Dead-letter queues (one per invoker)
+# Dead-letter queue policy (the queues are the invokers', in modules/_lambda)
 ################################################################################
-
-resource "aws_sqs_queue" "dlq" {
-  for_each = local.invokers
-
-  name                              = "${var.name}-${each.key}-dlq"
-  message_retention_seconds         = var.dlq_message_retention_seconds
-  kms_master_key_id                 = local.kms_key_arn
-  kms_data_key_reuse_period_seconds = 300
-
-  tags = local.tags
-}
 
 resource "aws_sqs_queue_policy" "s3_dlq" {
   count = local.s3_bridge ? 1 : 0
 
-  queue_url = aws_sqs_queue.dlq["s3"].id
+  queue_url = local.dlq_urls["s3"]
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -137,152 +126,123 @@ resource "aws_sqs_queue_policy" "s3_dlq" {
       Effect    = "Allow"
       Principal = { Service = "events.amazonaws.com" }
       Action    = "sqs:SendMessage"
-      Resource  = aws_sqs_queue.dlq["s3"].arn
+      Resource  = local.dlq_arns["s3"]
       Condition = { ArnEquals = { "aws:SourceArn" = aws_cloudwatch_event_rule.s3[0].arn } }
     }]
   })
 }
 
 ################################################################################
-# Functions: log group, role (InvokeRestApi on the one environment), function
+# Functions: one per invoker, each with its own role (InvokeRestApi on the one environment), log group and
+# dead-letter queue (modules/_lambda)
 ################################################################################
 
-resource "aws_cloudwatch_log_group" "this" {
+module "invoker" {
+  source   = "../_lambda"
   for_each = local.invokers
 
-  name              = local.log_group_names[each.key]
-  retention_in_days = var.log_retention_in_days
-  kms_key_id        = local.kms_key_arn
-
-  tags = local.tags
-}
-
-resource "aws_iam_role" "lambda" {
-  for_each = local.invokers
-
-  name        = "${var.name}-${each.key}"
-  description = "${each.value.description}: ${local.environment_name}"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "lambda.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-      Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
-    }]
-  })
-
-  tags = local.tags
-}
-
-resource "aws_iam_role_policy" "lambda" {
-  for_each = local.invokers
-
-  name = "invoke-rest-api"
-  role = aws_iam_role.lambda[each.key].id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = concat(
-      [
-        {
-          Sid      = "InvokeRestApiOnTheOneEnvironment"
-          Effect   = "Allow"
-          Action   = ["airflow:InvokeRestApi"]
-          Resource = [var.environment_arn]
-        },
-        {
-          Sid      = "WriteOwnLogs"
-          Effect   = "Allow"
-          Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-          Resource = ["${local.log_group_arns[each.key]}:*"]
-        },
-        {
-          Sid      = "FailedAsyncInvocationsToTheDlq"
-          Effect   = "Allow"
-          Action   = ["sqs:SendMessage"]
-          Resource = [aws_sqs_queue.dlq[each.key].arn]
-        },
-        {
-          Sid      = "UseTheKey"
-          Effect   = "Allow"
-          Action   = ["kms:Decrypt", "kms:GenerateDataKey"]
-          Resource = [coalesce(local.kms_key_arn, "-")]
-        },
-      ],
-      # X-Ray and ENI actions support no resource-level permissions.
-      var.tracing_mode == "Active" ? [{
-        Sid      = "XRayTraces"
-        Effect   = "Allow"
-        Action   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-        Resource = ["*"]
-      }] : [],
-      var.vpc_config != null ? [{
-        Sid      = "RunInsideTheVpc"
-        Effect   = "Allow"
-        Action   = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]
-        Resource = ["*"]
-      }] : [],
-    )
-  })
-}
-
-resource "aws_lambda_function" "this" {
-  #checkov:skip=CKV_AWS_117:The functions call only the regional MWAA API; attach them to a VPC with var.vpc_config where egress policy requires.
-  #checkov:skip=CKV_AWS_272:Code signing is opt-in via var.code_signing_config_arn; the zip is built reproducibly from this repository.
-  for_each = local.invokers
-
-  function_name                  = "${var.name}-${each.key}"
-  description                    = each.value.description
-  role                           = aws_iam_role.lambda[each.key].arn
-  filename                       = var.lambda_zip_path
-  source_code_hash               = filebase64sha256(var.lambda_zip_path)
-  handler                        = each.value.handler
-  runtime                        = var.lambda_runtime
-  timeout                        = var.lambda_timeout
-  memory_size                    = var.lambda_memory_size
-  reserved_concurrent_executions = var.reserved_concurrency
-  kms_key_arn                    = local.kms_key_arn
-  code_signing_config_arn        = var.code_signing_config_arn
-
-  environment {
-    variables = merge(each.value.variables, {
-      MWAA_ENVIRONMENT_NAME = local.environment_name
-      AIRFLOW_VERSION       = var.airflow_version
-    })
-  }
-
-  dead_letter_config {
-    target_arn = aws_sqs_queue.dlq[each.key].arn
-  }
-
-  tracing_config {
-    mode = var.tracing_mode
-  }
-
-  logging_config {
-    log_format = "Text"
-    log_group  = aws_cloudwatch_log_group.this[each.key].name
-  }
-
-  dynamic "vpc_config" {
-    for_each = var.vpc_config == null ? [] : [var.vpc_config]
-    content {
-      subnet_ids         = vpc_config.value.subnet_ids
-      security_group_ids = vpc_config.value.security_group_ids
+  name = "${var.name}-${each.key}"
+  functions = {
+    (each.key) = {
+      name        = "${var.name}-${each.key}"
+      description = each.value.description
+      handler     = each.value.handler
+      timeout     = var.lambda_timeout
     }
   }
+  filename             = var.lambda_zip_path
+  runtime              = var.lambda_runtime
+  memory_size          = var.lambda_memory_size
+  tracing_mode         = var.tracing_mode
+  reserved_concurrency = var.reserved_concurrency
+  kms_key_arn          = local.kms_key_arn
+  environment_variables = merge(each.value.variables, {
+    MWAA_ENVIRONMENT_NAME = local.environment_name
+    AIRFLOW_VERSION       = var.airflow_version
+  })
+  log_retention_in_days = var.log_retention_in_days
+  role = {
+    description = "${each.value.description}: ${local.environment_name}"
+    policy_name = "invoke-rest-api"
+  }
+  policy_statements = [{
+    sid       = "InvokeRestApiOnTheOneEnvironment"
+    actions   = ["airflow:InvokeRestApi"]
+    resources = [var.environment_arn]
+  }]
+  vpc_config              = var.vpc_config
+  dead_letter             = { create = true, message_retention_seconds = var.dlq_message_retention_seconds }
+  async_invoke            = { maximum_retry_attempts = var.retry_policy.lambda_retry_attempts, maximum_event_age_in_seconds = var.retry_policy.maximum_event_age_in_seconds }
+  code_signing_config_arn = var.code_signing_config_arn
 
   tags = local.tags
-
-  depends_on = [aws_iam_role_policy.lambda, aws_cloudwatch_log_group.this]
 }
 
-resource "aws_lambda_function_event_invoke_config" "this" {
-  for_each = local.invokers
+locals {
+  function_arns  = { for k, m in module.invoker : k => m.function_arns[k] }
+  function_names = { for k, m in module.invoker : k => m.function_names[k] }
+  dlq_arns       = { for k, m in module.invoker : k => m.dlq_arn }
+  dlq_urls       = { for k, m in module.invoker : k => m.dlq_url }
+}
 
-  function_name                = aws_lambda_function.this[each.key].function_name
-  maximum_retry_attempts       = var.retry_policy.lambda_retry_attempts
-  maximum_event_age_in_seconds = var.retry_policy.maximum_event_age_in_seconds
+moved {
+  from = aws_sqs_queue.dlq["scheduled"]
+  to   = module.invoker["scheduled"].aws_sqs_queue.dlq[0]
+}
+
+moved {
+  from = aws_sqs_queue.dlq["s3"]
+  to   = module.invoker["s3"].aws_sqs_queue.dlq[0]
+}
+
+moved {
+  from = aws_cloudwatch_log_group.this["scheduled"]
+  to   = module.invoker["scheduled"].aws_cloudwatch_log_group.this[0]
+}
+
+moved {
+  from = aws_cloudwatch_log_group.this["s3"]
+  to   = module.invoker["s3"].aws_cloudwatch_log_group.this[0]
+}
+
+moved {
+  from = aws_iam_role.lambda["scheduled"]
+  to   = module.invoker["scheduled"].aws_iam_role.this[0]
+}
+
+moved {
+  from = aws_iam_role.lambda["s3"]
+  to   = module.invoker["s3"].aws_iam_role.this[0]
+}
+
+moved {
+  from = aws_iam_role_policy.lambda["scheduled"]
+  to   = module.invoker["scheduled"].aws_iam_role_policy.this[0]
+}
+
+moved {
+  from = aws_iam_role_policy.lambda["s3"]
+  to   = module.invoker["s3"].aws_iam_role_policy.this[0]
+}
+
+moved {
+  from = aws_lambda_function.this["scheduled"]
+  to   = module.invoker["scheduled"].aws_lambda_function.this["scheduled"]
+}
+
+moved {
+  from = aws_lambda_function.this["s3"]
+  to   = module.invoker["s3"].aws_lambda_function.this["s3"]
+}
+
+moved {
+  from = aws_lambda_function_event_invoke_config.this["scheduled"]
+  to   = module.invoker["scheduled"].aws_lambda_function_event_invoke_config.this["scheduled"]
+}
+
+moved {
+  from = aws_lambda_function_event_invoke_config.this["s3"]
+  to   = module.invoker["s3"].aws_lambda_function_event_invoke_config.this["s3"]
 }
 
 ################################################################################
@@ -330,13 +290,13 @@ resource "aws_iam_role_policy" "scheduler" {
         Sid      = "InvokeTheFunction"
         Effect   = "Allow"
         Action   = ["lambda:InvokeFunction"]
-        Resource = [aws_lambda_function.this["scheduled"].arn]
+        Resource = [local.function_arns["scheduled"]]
       },
       {
         Sid      = "UndeliverableToTheDlq"
         Effect   = "Allow"
         Action   = ["sqs:SendMessage"]
-        Resource = [aws_sqs_queue.dlq["scheduled"].arn]
+        Resource = [local.dlq_arns["scheduled"]]
       },
       {
         Sid      = "UseTheKey"
@@ -365,7 +325,7 @@ resource "aws_scheduler_schedule" "this" {
   }
 
   target {
-    arn      = aws_lambda_function.this["scheduled"].arn
+    arn      = local.function_arns["scheduled"]
     role_arn = aws_iam_role.scheduler[0].arn
     # Context attributes make the run id deterministic: a redelivered invocation meets a 409, not a second run.
     input = jsonencode({
@@ -380,7 +340,7 @@ resource "aws_scheduler_schedule" "this" {
     }
 
     dead_letter_config {
-      arn = aws_sqs_queue.dlq["scheduled"].arn
+      arn = local.dlq_arns["scheduled"]
     }
   }
 
@@ -420,7 +380,7 @@ resource "aws_cloudwatch_event_target" "s3" {
 
   rule      = aws_cloudwatch_event_rule.s3[0].name
   target_id = "s3-invoker"
-  arn       = aws_lambda_function.this["s3"].arn
+  arn       = local.function_arns["s3"]
 
   retry_policy {
     maximum_event_age_in_seconds = var.retry_policy.maximum_event_age_in_seconds
@@ -428,7 +388,7 @@ resource "aws_cloudwatch_event_target" "s3" {
   }
 
   dead_letter_config {
-    arn = aws_sqs_queue.dlq["s3"].arn
+    arn = local.dlq_arns["s3"]
   }
 }
 
@@ -437,7 +397,7 @@ resource "aws_lambda_permission" "events" {
 
   statement_id   = "object-created-rule"
   action         = "lambda:InvokeFunction"
-  function_name  = aws_lambda_function.this["s3"].function_name
+  function_name  = local.function_names["s3"]
   principal      = "events.amazonaws.com"
   source_arn     = aws_cloudwatch_event_rule.s3[0].arn
   source_account = local.account_id
@@ -452,7 +412,7 @@ resource "aws_lambda_permission" "s3" {
 
   statement_id   = "bucket-notification"
   action         = "lambda:InvokeFunction"
-  function_name  = aws_lambda_function.this["s3"].function_name
+  function_name  = local.function_names["s3"]
   principal      = "s3.amazonaws.com"
   source_arn     = local.bucket_arn
   source_account = local.account_id
@@ -467,7 +427,7 @@ resource "aws_s3_bucket_notification" "lambda" {
     for_each = sort(keys(var.s3_trigger.routes))
     content {
       id                  = "dag-invoker-${lambda_function.key}"
-      lambda_function_arn = aws_lambda_function.this["s3"].arn
+      lambda_function_arn = local.function_arns["s3"]
       events              = ["s3:ObjectCreated:*"]
       filter_prefix       = lambda_function.value
     }

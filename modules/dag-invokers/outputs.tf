@@ -1,16 +1,16 @@
 output "scheduled_function_arn" {
   description = "ARN of the scheduled invoker function (null when no flows)."
-  value       = try(aws_lambda_function.this["scheduled"].arn, null)
+  value       = lookup(local.function_arns, "scheduled", null)
 }
 
 output "s3_function_arn" {
   description = "ARN of the S3-event invoker function (null when no routes)."
-  value       = try(aws_lambda_function.this["s3"].arn, null)
+  value       = lookup(local.function_arns, "s3", null)
 }
 
 output "function_role_arns" {
   description = "Invoker -> execution role ARN (each may only call airflow:InvokeRestApi on the one environment); null when nothing is created."
-  value       = length(aws_iam_role.lambda) > 0 ? { for k, r in aws_iam_role.lambda : k => r.arn } : null
+  value       = length(module.invoker) > 0 ? { for k, m in module.invoker : k => m.role_arn } : null
 }
 
 output "schedule_group_name" {
@@ -35,12 +35,12 @@ output "s3_rule_arn" {
 
 output "dlq_arns" {
   description = "Invoker -> dead-letter queue ARN (null when nothing is created)."
-  value       = length(aws_sqs_queue.dlq) > 0 ? { for k, q in aws_sqs_queue.dlq : k => q.arn } : null
+  value       = length(module.invoker) > 0 ? local.dlq_arns : null
 }
 
 output "log_group_names" {
   description = "Invoker -> log group name (null when nothing is created)."
-  value       = length(aws_cloudwatch_log_group.this) > 0 ? { for k, g in aws_cloudwatch_log_group.this : k => g.name } : null
+  value       = length(module.invoker) > 0 ? { for k, m in module.invoker : k => m.log_group_name } : null
 }
 
 output "kms_key_arn" {

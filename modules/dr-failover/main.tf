@@ -53,7 +53,7 @@ locals {
     NetworkConfiguration        = length(var.secondary_environment.subnet_ids) == 0 ? null : { SubnetIds = var.secondary_environment.subnet_ids, SecurityGroupIds = var.secondary_environment.security_group_ids }
     KmsKey                      = var.secondary_environment.kms_key_arn
     SourceBucketArn             = var.secondary_environment.source_bucket_arn
-    AirflowConfigurationOptions = length(var.secondary_environment.airflow_configuration_options) == 0 ? null : var.secondary_environment.airflow_configuration_options
+    AirflowConfigurationOptions = length(var.secondary_environment.airflow_configuration_options) == 0 ? null : sensitive(var.secondary_environment.airflow_configuration_options)
     WebserverAccessMode         = var.secondary_environment.webserver_access_mode
   } : null
 
@@ -183,235 +183,16 @@ resource "aws_sns_topic_subscription" "email" {
   endpoint  = each.value
 }
 
+# SecureString: secondary_overrides carries the secondary's Airflow configuration options, which may hold secrets.
 resource "aws_ssm_parameter" "config" {
-  #checkov:skip=CKV2_AWS_34:Names, regions and thresholds, no secret; String keeps the runbook's readers free of kms:Decrypt.
   count = var.create ? 1 : 0
 
   name        = local.parameter_name
   description = "Failover configuration of ${var.env} (read by `mwaa-platform failover --env ${var.env}`)"
-  type        = "String"
+  type        = "SecureString"
+  key_id      = local.kms_key_arn
   value       = jsonencode(local.failover_config)
   tags        = local.tags
-}
-
-################################################################################
-# Lambdas: one per task, all from the same zip
-################################################################################
-
-resource "aws_cloudwatch_log_group" "lambda" {
-  count = var.create ? 1 : 0
-
-  name              = local.log_group_name
-  retention_in_days = var.log_retention_days
-  kms_key_id        = local.kms_key_arn
-  tags              = local.tags
-}
-
-data "aws_iam_policy_document" "lambda_trust" {
-  count = var.create ? 1 : 0
-
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
-}
-
-data "aws_iam_policy_document" "lambda" {
-  count = var.create ? 1 : 0
-
-  statement {
-    sid       = "Logs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${local.log_group_arn}:*"]
-  }
-
-  statement {
-    sid       = "Tracing"
-    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-    resources = ["*"]
-  }
-
-  statement {
-    sid       = "FailoverState"
-    actions   = ["dynamodb:GetItem", "dynamodb:PutItem"]
-    resources = [aws_dynamodb_table.state[0].arn]
-  }
-
-  statement {
-    sid       = "StoredEnvironmentConfiguration"
-    actions   = ["s3:GetObject", "s3:PutObject"]
-    resources = ["${local.bucket_arn}/${trim(var.storage.config_prefix, "/")}/*"]
-  }
-
-  statement {
-    sid       = "StoredConfigurationLookups"
-    actions   = ["s3:ListBucket"]
-    resources = [local.bucket_arn]
-
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = ["${trim(var.storage.config_prefix, "/")}/*"]
-    }
-  }
-
-  statement {
-    sid       = "Keys"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = distinct([local.kms_key_arn, var.storage.kms_key_arn])
-  }
-
-  statement {
-    sid       = "Notify"
-    actions   = ["sns:Publish"]
-    resources = [aws_sns_topic.this[0].arn]
-  }
-
-  statement {
-    sid       = "HeartbeatMetrics"
-    actions   = ["cloudwatch:GetMetricData"]
-    resources = ["*"]
-  }
-
-  statement {
-    sid       = "Environments"
-    actions   = ["airflow:GetEnvironment"]
-    resources = values(local.env_arn)
-  }
-
-  statement {
-    sid       = "AirflowRestApi"
-    actions   = ["airflow:InvokeRestApi"]
-    resources = values(local.rest_arn)
-  }
-
-  dynamic "statement" {
-    for_each = var.dr_mode == "backup_restore" ? [1] : []
-    content {
-      sid       = "CreateSecondaryEnvironment"
-      actions   = ["airflow:CreateEnvironment", "airflow:TagResource"]
-      resources = [local.env_arn.secondary]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = var.dr_mode == "backup_restore" && var.secondary_environment.execution_role_arn != null ? [1] : []
-    content {
-      sid       = "PassTheSecondaryExecutionRole"
-      actions   = ["iam:PassRole"]
-      resources = [var.secondary_environment.execution_role_arn]
-
-      condition {
-        test     = "StringEquals"
-        variable = "iam:PassedToService"
-        values   = ["airflow.amazonaws.com"]
-      }
-    }
-  }
-
-  dynamic "statement" {
-    for_each = var.dr_mode == "backup_restore" ? [1] : []
-    content {
-      sid       = "MwaaServiceLinkedRole"
-      actions   = ["iam:CreateServiceLinkedRole"]
-      resources = ["arn:${local.partition}:iam::${local.account_id}:role/aws-service-role/airflow.amazonaws.com/*"]
-
-      condition {
-        test     = "StringEquals"
-        variable = "iam:AWSServiceName"
-        values   = ["airflow.amazonaws.com"]
-      }
-    }
-  }
-
-  dynamic "statement" {
-    for_each = var.dr_mode == "backup_restore" ? [1] : []
-    content {
-      sid       = "DescribeTheSecondaryNetwork"
-      actions   = ["ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeVpcs"]
-      resources = ["*"]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = var.dr_mode == "backup_restore" && var.secondary_environment.kms_key_arn != null ? [1] : []
-    content {
-      sid       = "SecondaryEnvironmentKey"
-      actions   = ["kms:DescribeKey", "kms:CreateGrant"]
-      resources = [var.secondary_environment.kms_key_arn]
-
-      condition {
-        test     = "StringEquals"
-        variable = "kms:ViaService"
-        values   = ["airflow.${local.region}.amazonaws.com"]
-      }
-    }
-  }
-}
-
-resource "aws_iam_role" "lambda" {
-  count = var.create ? 1 : 0
-
-  name               = "${local.function_prefix}-lambda"
-  description        = "The failover steps of ${var.env}"
-  assume_role_policy = data.aws_iam_policy_document.lambda_trust[0].json
-  tags               = local.tags
-}
-
-resource "aws_iam_role_policy" "lambda" {
-  count = var.create ? 1 : 0
-
-  name   = "failover-steps"
-  role   = aws_iam_role.lambda[0].id
-  policy = data.aws_iam_policy_document.lambda[0].json
-}
-
-resource "aws_lambda_function" "step" {
-  #checkov:skip=CKV_AWS_116:Invoked synchronously by Step Functions, which retries, catches and alerts; there is no asynchronous event to dead-letter.
-  #checkov:skip=CKV_AWS_117:The steps call only AWS APIs (DynamoDB, S3, SNS, CloudWatch, MWAA); VPC placement would need endpoints for each.
-  #checkov:skip=CKV_AWS_272:The zip is built reproducibly from this repository (scripts/package_lambdas.py); code signing is an account policy choice.
-  for_each = local.handlers
-
-  function_name                  = "${local.function_prefix}-${each.key}"
-  description                    = substr(each.value.description, 0, 256)
-  role                           = aws_iam_role.lambda[0].arn
-  filename                       = var.lambda_zip_path
-  source_code_hash               = filebase64sha256(var.lambda_zip_path)
-  handler                        = each.value.handler
-  runtime                        = "python3.11"
-  timeout                        = each.value.timeout
-  memory_size                    = 256
-  reserved_concurrent_executions = var.reserved_concurrency
-  kms_key_arn                    = local.kms_key_arn
-
-  environment {
-    variables = merge(var.lambda_environment, {
-      MWAA_PLATFORM_FAILOVER_CONFIG = jsonencode(local.failover_config)
-    })
-  }
-
-  tracing_config {
-    mode = "Active"
-  }
-
-  logging_config {
-    log_format = "Text"
-    log_group  = aws_cloudwatch_log_group.lambda[0].name
-  }
-
-  tags = local.tags
-
-  depends_on = [aws_iam_role_policy.lambda, aws_cloudwatch_log_group.lambda]
 }
 
 ################################################################################
@@ -452,7 +233,7 @@ data "aws_iam_policy_document" "sfn" {
   statement {
     sid       = "InvokeTheSteps"
     actions   = ["lambda:InvokeFunction"]
-    resources = [for f in aws_lambda_function.step : f.arn]
+    resources = values(local.step_arns)
   }
 
   statement {
@@ -496,7 +277,7 @@ resource "aws_sfn_state_machine" "this" {
   role_arn = aws_iam_role.sfn[0].arn
   type     = "STANDARD"
   definition = templatefile("${path.module}/statemachine.asl.json.tftpl", merge(
-    { for name, f in aws_lambda_function.step : "arn_${name}" => f.arn },
+    { for name, arn in local.step_arns : "arn_${name}" => arn },
     {
       poll_seconds                   = var.timeouts.poll
       restore_timeout_seconds        = var.timeouts.restore
@@ -625,7 +406,7 @@ resource "aws_cloudwatch_metric_alarm" "lambda_errors" {
   alarm_description   = "Failover step ${each.key} of ${var.env} raised errors"
   namespace           = "AWS/Lambda"
   metric_name         = "Errors"
-  dimensions          = { FunctionName = aws_lambda_function.step[each.key].function_name }
+  dimensions          = { FunctionName = module.lambda.function_names[each.key] }
   statistic           = "Sum"
   period              = 300
   evaluation_periods  = 1

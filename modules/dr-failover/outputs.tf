@@ -15,7 +15,7 @@ output "topic_arn" {
 
 output "function_arns" {
   description = "Lambda ARN per step (handler name -> ARN)."
-  value       = var.create ? { for k, f in aws_lambda_function.step : k => f.arn } : null
+  value       = module.lambda.function_arns
 }
 
 output "schedule_arn" {
@@ -29,8 +29,9 @@ output "config_parameter_name" {
 }
 
 output "failover_config" {
-  description = "The failover configuration document (mwaa_platform.failover.config.FailoverConfig)."
+  description = "The failover configuration document (mwaa_platform.failover.config.FailoverConfig). Sensitive: secondary_overrides carries Airflow configuration options."
   value       = var.create ? local.failover_config : null
+  sensitive   = true
 }
 
 output "kms_key_arn" {
@@ -40,5 +41,5 @@ output "kms_key_arn" {
 
 output "lambda_role_arn" {
   description = "Role of the failover steps."
-  value       = try(aws_iam_role.lambda[0].arn, null)
+  value       = module.lambda.role_arn
 }

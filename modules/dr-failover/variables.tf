@@ -168,7 +168,7 @@ variable "timeouts" {
 }
 
 variable "secondary_environment" {
-  description = "backup_restore: CreateEnvironment overrides for the secondary (the regional values the stored primary configuration cannot supply). Unused in warm_standby (nothing is created)."
+  description = "backup_restore: CreateEnvironment overrides for the secondary (the regional values the stored primary configuration cannot supply). Unused in warm_standby (nothing is created). airflow_configuration_options is treated as sensitive (it may hold secrets): it reaches only the SecureString parameter, the Lambdas' environment (encrypted with the module's key) and the sensitive failover_config output."
   type = object({
     execution_role_arn            = optional(string)
     subnet_ids                    = optional(list(string), [])

@@ -135,72 +135,127 @@ resource "aws_kms_alias" "replica" {
 # Access log buckets (one per region; server access logging supports SSE-S3 only)
 ################################################################################
 
-data "aws_iam_policy_document" "log_bucket" {
-  for_each = local.logs ? { primary = local.primary_region, secondary = local.secondary_region } : {}
-  provider = aws.primary
-
-  statement {
-    sid       = "S3ServerAccessLogDelivery"
-    actions   = ["s3:PutObject"]
-    resources = ["arn:${local.partition}:s3:::${var.name}-logs-${local.account}-${each.value}/*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["logging.s3.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account]
-    }
+locals {
+  log_bucket_names = {
+    primary   = "${var.name}-logs-${local.account}-${local.primary_region}"
+    secondary = "${var.name}-logs-${local.account}-${local.secondary_region}"
   }
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = ["arn:${local.partition}:s3:::${var.name}-logs-${local.account}-${each.value}", "arn:${local.partition}:s3:::${var.name}-logs-${local.account}-${each.value}/*"]
-
-    principals {
-      type        = "AWS"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
+  # Added to the TLS-only policy of modules/_bucket.
+  log_delivery_statements = { for side, name in local.log_bucket_names : side => [jsonencode({
+    Sid       = "S3ServerAccessLogDelivery"
+    Effect    = "Allow"
+    Principal = { Service = "logging.s3.amazonaws.com" }
+    Action    = "s3:PutObject"
+    Resource  = "arn:${local.partition}:s3:::${name}/*"
+    Condition = { StringEquals = { "aws:SourceAccount" = local.account } }
+  })] }
+  # S3 server access log delivery writes only to SSE-S3 buckets; logs expire, old versions after a day.
+  log_bucket_lifecycle = {
+    id                                     = "retention"
+    expiration_days                        = var.access_logs.retention_days
+    noncurrent_days                        = 1
+    abort_incomplete_multipart_upload_days = 1
   }
 }
 
 module "log_bucket_primary" {
-  source = "./modules/log-bucket"
+  source = "../_bucket"
   count  = local.logs ? 1 : 0
   providers = {
     aws = aws.primary
   }
 
-  name           = "${var.name}-logs-${local.account}-${local.primary_region}"
-  policy         = data.aws_iam_policy_document.log_bucket["primary"].json
-  retention_days = var.access_logs.retention_days
-  force_destroy  = var.force_destroy
-  tags           = var.tags
+  name              = local.log_bucket_names.primary
+  sse_algorithm     = "AES256"
+  lifecycle_rule    = local.log_bucket_lifecycle
+  policy_statements = local.log_delivery_statements.primary
+  force_destroy     = var.force_destroy
+  tags              = var.tags
 }
 
 module "log_bucket_secondary" {
-  source = "./modules/log-bucket"
+  source = "../_bucket"
   count  = local.logs ? 1 : 0
   providers = {
     aws = aws.secondary
   }
 
-  name           = "${var.name}-logs-${local.account}-${local.secondary_region}"
-  policy         = data.aws_iam_policy_document.log_bucket["secondary"].json
-  retention_days = var.access_logs.retention_days
-  force_destroy  = var.force_destroy
-  tags           = var.tags
+  name              = local.log_bucket_names.secondary
+  sse_algorithm     = "AES256"
+  lifecycle_rule    = local.log_bucket_lifecycle
+  policy_statements = local.log_delivery_statements.secondary
+  force_destroy     = var.force_destroy
+  tags              = var.tags
+}
+
+moved {
+  from = module.log_bucket_primary[0].aws_s3_bucket.this
+  to   = module.log_bucket_primary[0].aws_s3_bucket.this[0]
+}
+
+moved {
+  from = module.log_bucket_primary[0].aws_s3_bucket_versioning.this
+  to   = module.log_bucket_primary[0].aws_s3_bucket_versioning.this[0]
+}
+
+moved {
+  from = module.log_bucket_primary[0].aws_s3_bucket_public_access_block.this
+  to   = module.log_bucket_primary[0].aws_s3_bucket_public_access_block.this[0]
+}
+
+moved {
+  from = module.log_bucket_primary[0].aws_s3_bucket_ownership_controls.this
+  to   = module.log_bucket_primary[0].aws_s3_bucket_ownership_controls.this[0]
+}
+
+moved {
+  from = module.log_bucket_primary[0].aws_s3_bucket_server_side_encryption_configuration.this
+  to   = module.log_bucket_primary[0].aws_s3_bucket_server_side_encryption_configuration.this[0]
+}
+
+moved {
+  from = module.log_bucket_primary[0].aws_s3_bucket_lifecycle_configuration.this
+  to   = module.log_bucket_primary[0].aws_s3_bucket_lifecycle_configuration.this[0]
+}
+
+moved {
+  from = module.log_bucket_primary[0].aws_s3_bucket_policy.this
+  to   = module.log_bucket_primary[0].aws_s3_bucket_policy.this[0]
+}
+
+moved {
+  from = module.log_bucket_secondary[0].aws_s3_bucket.this
+  to   = module.log_bucket_secondary[0].aws_s3_bucket.this[0]
+}
+
+moved {
+  from = module.log_bucket_secondary[0].aws_s3_bucket_versioning.this
+  to   = module.log_bucket_secondary[0].aws_s3_bucket_versioning.this[0]
+}
+
+moved {
+  from = module.log_bucket_secondary[0].aws_s3_bucket_public_access_block.this
+  to   = module.log_bucket_secondary[0].aws_s3_bucket_public_access_block.this[0]
+}
+
+moved {
+  from = module.log_bucket_secondary[0].aws_s3_bucket_ownership_controls.this
+  to   = module.log_bucket_secondary[0].aws_s3_bucket_ownership_controls.this[0]
+}
+
+moved {
+  from = module.log_bucket_secondary[0].aws_s3_bucket_server_side_encryption_configuration.this
+  to   = module.log_bucket_secondary[0].aws_s3_bucket_server_side_encryption_configuration.this[0]
+}
+
+moved {
+  from = module.log_bucket_secondary[0].aws_s3_bucket_lifecycle_configuration.this
+  to   = module.log_bucket_secondary[0].aws_s3_bucket_lifecycle_configuration.this[0]
+}
+
+moved {
+  from = module.log_bucket_secondary[0].aws_s3_bucket_policy.this
+  to   = module.log_bucket_secondary[0].aws_s3_bucket_policy.this[0]
 }
 
 ################################################################################

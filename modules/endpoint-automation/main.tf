@@ -132,193 +132,128 @@ resource "aws_sqs_queue" "dlq" {
 }
 
 ################################################################################
-# Handler: function, role, log group
+# Handler: function, role, log group (modules/_lambda)
 ################################################################################
 
-resource "aws_cloudwatch_log_group" "lambda" {
-  count = local.handler ? 1 : 0
-
-  name              = local.log_group_name
-  retention_in_days = var.log_retention_in_days
-  kms_key_id        = local.kms_key_arn
-
-  tags = local.tags
+locals {
+  subnet_conditions = length(var.allowed_vpc_ids) > 0 ? { ArnEquals = { "ec2:Vpc" = local.vpc_arns } } : {}
+  lambda_statements = [
+    # Describe* actions support no resource-level permissions in EC2, so they are granted on "*".
+    {
+      sid       = "LookUpSubnetsAndEndpoints"
+      actions   = ["ec2:DescribeSubnets", "ec2:DescribeVpcEndpoints"]
+      resources = ["*"]
+    },
+    {
+      sid       = "CreateTaggedEndpointsToMwaaServices"
+      actions   = ["ec2:CreateVpcEndpoint"]
+      resources = ["${local.ec2_arn}:vpc-endpoint/*"]
+      conditions = {
+        StringEquals = { "aws:RequestTag/${local.managed_by_tag}" = [local.managed_by_value] }
+        StringLike   = { "ec2:VpceServiceName" = ["com.amazonaws.vpce.${local.region}.vpce-svc-*"] }
+      }
+    },
+    {
+      sid       = "CreateEndpointsInAllowedVpcs"
+      actions   = ["ec2:CreateVpcEndpoint"]
+      resources = local.vpc_arns
+    },
+    {
+      sid        = "UseSubnetsAndGroupsOfAllowedVpcs"
+      actions    = ["ec2:CreateVpcEndpoint"]
+      resources  = ["${local.ec2_arn}:subnet/*", "${local.ec2_arn}:security-group/*"]
+      conditions = local.subnet_conditions
+    },
+    {
+      sid        = "TagOnlyWhileCreatingEndpoints"
+      actions    = ["ec2:CreateTags"]
+      resources  = ["${local.ec2_arn}:vpc-endpoint/*"]
+      conditions = { StringEquals = { "ec2:CreateAction" = ["CreateVpcEndpoint"] } }
+    },
+    {
+      sid        = "DeleteOnlyOwnEndpoints"
+      actions    = ["ec2:DeleteVpcEndpoints"]
+      resources  = ["${local.ec2_arn}:vpc-endpoint/*"]
+      conditions = { StringEquals = { "aws:ResourceTag/${local.managed_by_tag}" = [local.managed_by_value] } }
+    },
+    {
+      sid        = "EditSqsEndpointPolicies"
+      actions    = ["ec2:ModifyVpcEndpoint"]
+      resources  = ["${local.ec2_arn}:vpc-endpoint/*"]
+      conditions = { StringEquals = { "ec2:VpceServiceName" = ["com.amazonaws.${local.region}.sqs", "com.amazonaws.${local.region}.sqs-fips"] } }
+    },
+  ]
 }
 
-resource "aws_iam_role" "lambda" {
-  count = local.handler ? 1 : 0
+module "lambda" {
+  source = "../_lambda"
 
-  name        = "${var.name}-lambda"
-  description = "Creates MWAA customer-managed VPC endpoints on environment status events"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "lambda.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-      Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
-    }]
-  })
+  create = local.handler
+  name   = var.name
+  functions = {
+    handler = {
+      name        = var.name
+      description = "Creates MWAA customer-managed VPC endpoints on PENDING, removes them on DELETED"
+      handler     = "mwaa_platform.endpoints.handler.handler"
+      timeout     = var.lambda_timeout
+    }
+  }
+  filename             = var.lambda_zip_path
+  runtime              = var.lambda_runtime
+  memory_size          = var.lambda_memory_size
+  tracing_mode         = var.tracing_mode
+  reserved_concurrency = var.reserved_concurrency
+  kms_key_arn          = local.kms_key_arn
+  environment_variables = {
+    ALLOWED_ACCOUNT_IDS         = join(",", distinct(concat([local.account_id], var.participant_account_ids)))
+    ALLOWED_VPC_IDS             = join(",", var.allowed_vpc_ids)
+    ENDPOINT_SECURITY_GROUP_IDS = join(",", var.endpoint_security_group_ids)
+    LOG_LEVEL                   = var.log_level
+  }
+  log_retention_in_days = var.log_retention_in_days
+  role = {
+    name        = "${var.name}-lambda"
+    description = "Creates MWAA customer-managed VPC endpoints on environment status events"
+    policy_name = "endpoint-automation"
+  }
+  policy_statements = local.lambda_statements
+  vpc_config        = var.vpc_config
+  # The module's one queue also takes the EventBridge delivery failures.
+  dead_letter             = { target_arn = try(aws_sqs_queue.dlq[0].arn, null) }
+  async_invoke            = { maximum_retry_attempts = var.retry_policy.lambda_retry_attempts, maximum_event_age_in_seconds = var.retry_policy.maximum_event_age_in_seconds }
+  code_signing_config_arn = var.code_signing_config_arn
 
   tags = local.tags
 }
 
 locals {
-  subnet_conditions = length(var.allowed_vpc_ids) > 0 ? { ArnEquals = { "ec2:Vpc" = local.vpc_arns } } : null
-  lambda_statements = concat(
-    [
-      jsonencode({
-        Sid      = "WriteOwnLogs"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource = ["${local.log_group_arn}:*"]
-      }),
-      # Describe* actions support no resource-level permissions in EC2, so they are granted on "*".
-      jsonencode({
-        Sid      = "LookUpSubnetsAndEndpoints"
-        Effect   = "Allow"
-        Action   = ["ec2:DescribeSubnets", "ec2:DescribeVpcEndpoints"]
-        Resource = ["*"]
-      }),
-      jsonencode({
-        Sid      = "CreateTaggedEndpointsToMwaaServices"
-        Effect   = "Allow"
-        Action   = ["ec2:CreateVpcEndpoint"]
-        Resource = ["${local.ec2_arn}:vpc-endpoint/*"]
-        Condition = {
-          StringEquals = { "aws:RequestTag/${local.managed_by_tag}" = local.managed_by_value }
-          StringLike   = { "ec2:VpceServiceName" = "com.amazonaws.vpce.${local.region}.vpce-svc-*" }
-        }
-      }),
-      jsonencode({
-        Sid      = "CreateEndpointsInAllowedVpcs"
-        Effect   = "Allow"
-        Action   = ["ec2:CreateVpcEndpoint"]
-        Resource = local.vpc_arns
-      }),
-      jsonencode(merge({
-        Sid      = "UseSubnetsAndGroupsOfAllowedVpcs"
-        Effect   = "Allow"
-        Action   = ["ec2:CreateVpcEndpoint"]
-        Resource = ["${local.ec2_arn}:subnet/*", "${local.ec2_arn}:security-group/*"]
-      }, local.subnet_conditions == null ? {} : { Condition = local.subnet_conditions })),
-      jsonencode({
-        Sid       = "TagOnlyWhileCreatingEndpoints"
-        Effect    = "Allow"
-        Action    = ["ec2:CreateTags"]
-        Resource  = ["${local.ec2_arn}:vpc-endpoint/*"]
-        Condition = { StringEquals = { "ec2:CreateAction" = "CreateVpcEndpoint" } }
-      }),
-      jsonencode({
-        Sid       = "DeleteOnlyOwnEndpoints"
-        Effect    = "Allow"
-        Action    = ["ec2:DeleteVpcEndpoints"]
-        Resource  = ["${local.ec2_arn}:vpc-endpoint/*"]
-        Condition = { StringEquals = { "aws:ResourceTag/${local.managed_by_tag}" = local.managed_by_value } }
-      }),
-      jsonencode({
-        Sid       = "EditSqsEndpointPolicies"
-        Effect    = "Allow"
-        Action    = ["ec2:ModifyVpcEndpoint"]
-        Resource  = ["${local.ec2_arn}:vpc-endpoint/*"]
-        Condition = { StringEquals = { "ec2:VpceServiceName" = ["com.amazonaws.${local.region}.sqs", "com.amazonaws.${local.region}.sqs-fips"] } }
-      }),
-      jsonencode({
-        Sid      = "SendFailedEventsToTheDlq"
-        Effect   = "Allow"
-        Action   = ["sqs:SendMessage"]
-        Resource = [try(aws_sqs_queue.dlq[0].arn, "")]
-      }),
-      jsonencode({
-        Sid      = "UseTheKey"
-        Effect   = "Allow"
-        Action   = ["kms:Decrypt", "kms:GenerateDataKey"]
-        Resource = [coalesce(local.kms_key_arn, "-")]
-      }),
-    ],
-    # X-Ray and ENI actions support no resource-level permissions.
-    var.tracing_mode == "Active" ? [jsonencode({
-      Sid      = "XRayTraces"
-      Effect   = "Allow"
-      Action   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-      Resource = ["*"]
-    })] : [],
-    var.vpc_config != null ? [jsonencode({
-      Sid      = "RunInsideTheVpc"
-      Effect   = "Allow"
-      Action   = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]
-      Resource = ["*"]
-    })] : [],
-  )
+  function_arn  = try(module.lambda.function_arns["handler"], null)
+  function_name = try(module.lambda.function_names["handler"], null)
 }
 
-resource "aws_iam_role_policy" "lambda" {
-  count = local.handler ? 1 : 0
-
-  name   = "endpoint-automation"
-  role   = aws_iam_role.lambda[0].id
-  policy = jsonencode({ Version = "2012-10-17", Statement = [for s in local.lambda_statements : jsondecode(s)] })
+moved {
+  from = aws_cloudwatch_log_group.lambda[0]
+  to   = module.lambda.aws_cloudwatch_log_group.this[0]
 }
 
-resource "aws_lambda_function" "this" {
-  #checkov:skip=CKV_AWS_117:The function calls only the regional EC2 API; attach it to a VPC with var.vpc_config where egress policy requires.
-  #checkov:skip=CKV_AWS_272:Code signing is opt-in via var.code_signing_config_arn; the zip is built reproducibly from this repository.
-  count = local.handler ? 1 : 0
-
-  function_name                  = var.name
-  description                    = "Creates MWAA customer-managed VPC endpoints on PENDING, removes them on DELETED"
-  role                           = aws_iam_role.lambda[0].arn
-  filename                       = var.lambda_zip_path
-  source_code_hash               = filebase64sha256(var.lambda_zip_path)
-  handler                        = "mwaa_platform.endpoints.handler.handler"
-  runtime                        = var.lambda_runtime
-  timeout                        = var.lambda_timeout
-  memory_size                    = var.lambda_memory_size
-  reserved_concurrent_executions = var.reserved_concurrency
-  kms_key_arn                    = local.kms_key_arn
-  code_signing_config_arn        = var.code_signing_config_arn
-
-  environment {
-    variables = {
-      ALLOWED_ACCOUNT_IDS         = join(",", distinct(concat([local.account_id], var.participant_account_ids)))
-      ALLOWED_VPC_IDS             = join(",", var.allowed_vpc_ids)
-      ENDPOINT_SECURITY_GROUP_IDS = join(",", var.endpoint_security_group_ids)
-      LOG_LEVEL                   = var.log_level
-    }
-  }
-
-  dead_letter_config {
-    target_arn = aws_sqs_queue.dlq[0].arn
-  }
-
-  tracing_config {
-    mode = var.tracing_mode
-  }
-
-  logging_config {
-    log_format = "Text"
-    log_group  = aws_cloudwatch_log_group.lambda[0].name
-  }
-
-  dynamic "vpc_config" {
-    for_each = var.vpc_config == null ? [] : [var.vpc_config]
-    content {
-      subnet_ids         = vpc_config.value.subnet_ids
-      security_group_ids = vpc_config.value.security_group_ids
-    }
-  }
-
-  tags = local.tags
-
-  depends_on = [aws_iam_role_policy.lambda, aws_cloudwatch_log_group.lambda]
+moved {
+  from = aws_iam_role.lambda[0]
+  to   = module.lambda.aws_iam_role.this[0]
 }
 
-resource "aws_lambda_function_event_invoke_config" "this" {
-  count = local.handler ? 1 : 0
+moved {
+  from = aws_iam_role_policy.lambda[0]
+  to   = module.lambda.aws_iam_role_policy.this[0]
+}
 
-  function_name                = aws_lambda_function.this[0].function_name
-  maximum_retry_attempts       = var.retry_policy.lambda_retry_attempts
-  maximum_event_age_in_seconds = var.retry_policy.maximum_event_age_in_seconds
+moved {
+  from = aws_lambda_function.this[0]
+  to   = module.lambda.aws_lambda_function.this["handler"]
+}
+
+moved {
+  from = aws_lambda_function_event_invoke_config.this[0]
+  to   = module.lambda.aws_lambda_function_event_invoke_config.this["handler"]
 }
 
 ################################################################################
@@ -392,7 +327,7 @@ resource "aws_cloudwatch_event_target" "handler" {
   rule           = each.value.name
   event_bus_name = each.value.bus
   target_id      = "endpoint-automation"
-  arn            = aws_lambda_function.this[0].arn
+  arn            = local.function_arn
 
   retry_policy {
     maximum_event_age_in_seconds = var.retry_policy.maximum_event_age_in_seconds
@@ -409,7 +344,7 @@ resource "aws_lambda_permission" "events" {
 
   statement_id  = "events-${each.key}"
   action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.this[0].function_name
+  function_name = local.function_name
   principal     = "events.amazonaws.com"
   source_arn    = each.value.arn
 }

@@ -1,16 +1,16 @@
 output "function_arn" {
   description = "ARN of the endpoint automation function (handler mode)."
-  value       = try(aws_lambda_function.this[0].arn, null)
+  value       = local.function_arn
 }
 
 output "function_name" {
   description = "Name of the function (handler mode)."
-  value       = try(aws_lambda_function.this[0].function_name, null)
+  value       = local.function_name
 }
 
 output "role_arn" {
   description = "The function's execution role (handler mode)."
-  value       = try(aws_iam_role.lambda[0].arn, null)
+  value       = module.lambda.role_arn
 }
 
 output "rule_arns" {
@@ -48,7 +48,7 @@ output "dlq_url" {
 
 output "log_group_name" {
   description = "The function's log group (handler mode)."
-  value       = try(aws_cloudwatch_log_group.lambda[0].name, null)
+  value       = module.lambda.log_group_name
 }
 
 output "kms_key_arn" {

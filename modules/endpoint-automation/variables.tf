@@ -52,13 +52,12 @@ variable "lambda_zip_path" {
 }
 
 variable "lambda_runtime" {
-  description = "Python runtime of the function (the package needs only the standard library and boto3)."
+  description = "Python runtime of the function (the package needs only the standard library and boto3); null = the platform default in modules/_lambda (python3.11)."
   type        = string
-  default     = "python3.11"
-  nullable    = false
+  default     = null
 
   validation {
-    condition     = contains(["python3.11", "python3.12"], var.lambda_runtime)
+    condition     = var.lambda_runtime == null || try(contains(["python3.11", "python3.12"], var.lambda_runtime), false)
     error_message = "lambda_runtime must be python3.11 or python3.12."
   }
 }
@@ -76,13 +75,12 @@ variable "lambda_timeout" {
 }
 
 variable "lambda_memory_size" {
-  description = "Function memory in MB."
+  description = "Function memory in MB; null = the platform default in modules/_lambda (256 MB)."
   type        = number
-  default     = 256
-  nullable    = false
+  default     = null
 
   validation {
-    condition     = var.lambda_memory_size >= 128 && var.lambda_memory_size <= 10240
+    condition     = var.lambda_memory_size == null || try(var.lambda_memory_size >= 128 && var.lambda_memory_size <= 10240, false)
     error_message = "lambda_memory_size must be 128-10240 MB."
   }
 }
@@ -100,13 +98,12 @@ variable "reserved_concurrency" {
 }
 
 variable "tracing_mode" {
-  description = "X-Ray tracing of the function: Active or PassThrough."
+  description = "X-Ray tracing of the function: Active or PassThrough; null = the platform default in modules/_lambda (Active)."
   type        = string
-  default     = "Active"
-  nullable    = false
+  default     = null
 
   validation {
-    condition     = contains(["Active", "PassThrough"], var.tracing_mode)
+    condition     = var.tracing_mode == null || try(contains(["Active", "PassThrough"], var.tracing_mode), false)
     error_message = "tracing_mode must be Active or PassThrough."
   }
 }

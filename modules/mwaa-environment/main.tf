@@ -96,174 +96,6 @@ locals {
 }
 
 ################################################################################
-# Source bucket
-################################################################################
-
-locals {
-  create_bucket = var.create && var.source_bucket.create
-  derived_bucket_name = replace(
-    substr(replace(lower("airflow-${var.name}-${local.account_id}-${local.region}"), "_", "-"), 0, 63), "/-+$/", ""
-  )
-  bucket_name = local.create_bucket ? coalesce(var.source_bucket.name, local.derived_bucket_name) : try(split(":::", var.source_bucket.arn)[1], null)
-  bucket_arn  = local.create_bucket ? try(aws_s3_bucket.source[0].arn, null) : var.source_bucket.arn
-  bucket_id   = local.create_bucket ? try(aws_s3_bucket.source[0].id, null) : local.bucket_name
-  # For policy documents, which are only rendered when the module creates the role.
-  bucket_arn_text = local.bucket_arn == null ? "" : local.bucket_arn
-}
-
-resource "aws_s3_bucket" "source" {
-  #checkov:skip=CKV_AWS_144:DAG sources are rebuilt from git in any region; cross-region copies of data live in modules/dr-storage.
-  #checkov:skip=CKV2_AWS_62:Nothing consumes object events of a DAG source bucket; MWAA polls it.
-  count = local.create_bucket ? 1 : 0
-
-  bucket        = local.bucket_name
-  force_destroy = var.source_bucket.force_destroy
-
-  tags = local.tags
-}
-
-resource "aws_s3_bucket_versioning" "source" {
-  count = local.create_bucket ? 1 : 0
-
-  bucket = aws_s3_bucket.source[0].id
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "source" {
-  count = local.create_bucket ? 1 : 0
-
-  bucket                  = aws_s3_bucket.source[0].id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_ownership_controls" "source" {
-  count = local.create_bucket ? 1 : 0
-
-  bucket = aws_s3_bucket.source[0].id
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "source" {
-  count = local.create_bucket ? 1 : 0
-
-  bucket = aws_s3_bucket.source[0].id
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = local.kms_key_arn
-    }
-    bucket_key_enabled = true
-  }
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "source" {
-  count = local.create_bucket ? 1 : 0
-
-  bucket = aws_s3_bucket.source[0].id
-
-  rule {
-    id     = "expire-old-versions"
-    status = "Enabled"
-    filter {}
-    noncurrent_version_expiration {
-      noncurrent_days = var.source_bucket.noncurrent_days
-    }
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 7
-    }
-  }
-
-  depends_on = [aws_s3_bucket_versioning.source]
-}
-
-resource "aws_s3_bucket_logging" "source" {
-  count = local.create_bucket && var.source_bucket.access_log_bucket != null ? 1 : 0
-
-  bucket        = aws_s3_bucket.source[0].id
-  target_bucket = var.source_bucket.access_log_bucket
-  target_prefix = "${var.source_bucket.access_log_prefix}${local.bucket_name}/"
-}
-
-resource "aws_s3_bucket_policy" "source" {
-  count = local.create_bucket ? 1 : 0
-
-  bucket = aws_s3_bucket.source[0].id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "DenyInsecureTransport"
-      Effect    = "Deny"
-      Principal = { AWS = "*" }
-      Action    = "s3:*"
-      Resource  = [aws_s3_bucket.source[0].arn, "${aws_s3_bucket.source[0].arn}/*"]
-      Condition = { Bool = { "aws:SecureTransport" = "false" } }
-    }]
-  })
-
-  depends_on = [aws_s3_bucket_public_access_block.source]
-}
-
-################################################################################
-# Objects: DAGs, requirements, plugins, startup script
-################################################################################
-
-locals {
-  dag_prefix = trimsuffix(var.dag_s3_path, "/")
-  dag_files  = var.create && var.dags_source_dir != null ? fileset(var.dags_source_dir, "**") : toset([])
-  uploads = {
-    requirements   = var.requirements
-    plugins        = var.plugins
-    startup_script = var.startup_script
-  }
-  uploaded = { for k, v in local.uploads : k => v if var.create && v != null && try(v.source != null, false) }
-}
-
-# Objects wait for the bucket's versioning and encryption so that every upload gets a version id.
-resource "aws_s3_object" "dags" {
-  for_each = local.dag_files
-
-  bucket                 = local.bucket_id
-  key                    = "${local.dag_prefix}/${each.value}"
-  source                 = "${var.dags_source_dir}/${each.value}"
-  source_hash            = filemd5("${var.dags_source_dir}/${each.value}")
-  kms_key_id             = local.object_kms_key_arn
-  server_side_encryption = "aws:kms"
-
-  tags       = local.tags
-  depends_on = [aws_s3_bucket_versioning.source, aws_s3_bucket_server_side_encryption_configuration.source]
-}
-
-resource "aws_s3_object" "upload" {
-  for_each = local.uploaded
-
-  bucket                 = local.bucket_id
-  key                    = each.value.s3_path
-  source                 = each.value.source
-  source_hash            = filemd5(each.value.source)
-  kms_key_id             = local.object_kms_key_arn
-  server_side_encryption = "aws:kms"
-
-  tags       = local.tags
-  depends_on = [aws_s3_bucket_versioning.source, aws_s3_bucket_server_side_encryption_configuration.source]
-}
-
-locals {
-  # The version MWAA is told to use: the module's upload (changes whenever the file does) or the caller's.
-  object_versions = {
-    for k, v in local.uploads : k => (
-      v == null ? null : (contains(keys(local.uploaded), k) ? aws_s3_object.upload[k].version_id : v.object_version)
-    )
-  }
-}
-
-################################################################################
 # Log groups (pre-created so retention and encryption are ours; MWAA reuses them)
 ################################################################################
 
@@ -364,11 +196,12 @@ locals {
         Action   = ["airflow:PublishMetrics"]
         Resource = [local.environment_arn]
       }),
+      # ListAllMyBuckets has no resource type (only "*" can match it): on a bucket ARN the Deny never applied.
       jsonencode({
         Sid      = "NoBucketListing"
         Effect   = "Deny"
         Action   = ["s3:ListAllMyBuckets"]
-        Resource = [local.bucket_arn_text, "${local.bucket_arn_text}/*"]
+        Resource = "*"
       }),
       jsonencode({
         Sid      = "ReadSourceBucket"
@@ -538,9 +371,9 @@ locals {
 
 resource "aws_mwaa_environment" "this" {
   #checkov:skip=CKV2_AWS_66:webserver_access_mode defaults to PRIVATE_ONLY; PUBLIC_ONLY is an explicit caller choice and still requires IAM-authenticated web login.
-  #checkov:skip=CKV_AWS_242:All five log types are on by default (var.logging); checkov cannot resolve the typed object's optional defaults.
-  #checkov:skip=CKV_AWS_243:All five log types are on by default (var.logging); checkov cannot resolve the typed object's optional defaults.
-  #checkov:skip=CKV_AWS_244:All five log types are on by default (var.logging); checkov cannot resolve the typed object's optional defaults.
+  #checkov:skip=CKV_AWS_242:Every log type is on unless the caller sets logging.<type>.enabled = false, a choice documented in the README (Security and logging); checkov cannot resolve the typed object's optional defaults.
+  #checkov:skip=CKV_AWS_243:Every log type is on unless the caller sets logging.<type>.enabled = false, a choice documented in the README (Security and logging); checkov cannot resolve the typed object's optional defaults.
+  #checkov:skip=CKV_AWS_244:Every log type is on unless the caller sets logging.<type>.enabled = false, a choice documented in the README (Security and logging); checkov cannot resolve the typed object's optional defaults.
   count = var.create && var.create_environment ? 1 : 0
 
   name               = var.name
@@ -606,12 +439,18 @@ resource "aws_mwaa_environment" "this" {
 
   tags = local.tags
 
+  lifecycle {
+    precondition {
+      condition     = var.allow_major_version_replacement || !local.major_upgrade_replaces
+      error_message = "airflow_version ${var.airflow_version} would move environment ${var.name} from Airflow ${coalesce(local.recorded_airflow_version, "?")} to a higher major version, which hashicorp/aws plans as a replacement: the metadata database and all its history would be destroyed. Safe paths: change the version in place first (MWAA allows it from 2.11.x: aws mwaa update-environment --airflow-version ${var.airflow_version}, then mwaa-platform versions record --env ${var.name}) and set airflow_version afterwards (the plan is then clean), or move blue/green to a new environment with the metadata engine (mwaa-platform metadata backup / restore). To replace the environment and lose its history anyway, set allow_major_version_replacement = true."
+    }
+  }
+
   depends_on = [
     aws_iam_role_policy.execution,
     aws_iam_role_policy_attachment.execution,
     aws_cloudwatch_log_group.this,
-    aws_s3_bucket_policy.source,
-    aws_s3_bucket_public_access_block.source,
+    module.source_bucket,
     aws_s3_object.dags,
     aws_vpc_security_group_ingress_rule.self,
     aws_vpc_security_group_egress_rule.self,

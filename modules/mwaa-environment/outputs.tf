@@ -79,18 +79,20 @@ output "log_group_arns" {
 }
 
 output "airflow_configuration_options" {
-  description = "The Airflow configuration options sent to MWAA (presets merged with overrides)."
+  description = "The Airflow configuration options sent to MWAA (presets merged with overrides). Sensitive: options may hold secrets."
   value       = var.create ? local.airflow_configuration_options : null
+  sensitive   = true
 }
 
 output "capacity" {
   description = "The capacity the environment runs with after class defaults: schedulers, workers, webservers, tasks_per_worker."
   value = var.create ? {
-    schedulers       = local.schedulers
-    min_workers      = local.min_workers
-    max_workers      = local.max_workers
-    min_webservers   = local.min_webservers
-    max_webservers   = local.max_webservers
-    tasks_per_worker = try(tonumber(split(",", local.airflow_configuration_options["celery.worker_autoscale"])[0]), local.class.tasks_per_worker)
+    schedulers     = local.schedulers
+    min_workers    = local.min_workers
+    max_workers    = local.max_workers
+    min_webservers = local.min_webservers
+    max_webservers = local.max_webservers
+    # only the worker_autoscale number is read out of the sensitive options: a task count, not a secret
+    tasks_per_worker = nonsensitive(try(tonumber(split(",", local.airflow_configuration_options["celery.worker_autoscale"])[0]), local.class.tasks_per_worker))
   } : null
 }

@@ -43,15 +43,22 @@ variable "tags" {
 ################################################################################
 
 variable "airflow_version" {
-  description = "Apache Airflow version. Must be one MWAA currently offers (see the README table and its source)."
+  description = "Apache Airflow version: one MWAA offers today (airflow_versions.json, generated from the project's version table)."
   type        = string
   default     = "2.10.3"
   nullable    = false
 
   validation {
-    condition     = contains(["2.7.2", "2.8.1", "2.9.2", "2.10.1", "2.10.3", "2.11.0", "3.0.6"], var.airflow_version)
-    error_message = "airflow_version must be one of the versions MWAA offers: 2.7.2, 2.8.1, 2.9.2, 2.10.1, 2.10.3, 2.11.0, 3.0.6 (2.4.3, 2.5.1 and 2.6.3 reached end of support on 2025-12-30)."
+    condition     = contains(local.airflow_versions.offered, var.airflow_version)
+    error_message = "airflow_version ${jsonencode(var.airflow_version)} is not offered by MWAA. ${contains(keys(local.airflow_versions.end_of_support), var.airflow_version) ? "It reached end of support${lookup(local.airflow_versions.end_of_support, var.airflow_version, "") == "" ? "" : " on ${lookup(local.airflow_versions.end_of_support, var.airflow_version, "")}"}: upgrade to a supported version. " : ""}${contains(local.airflow_versions.image_only, var.airflow_version) ? "It is in AWS's MWAA image repository but not offered by the MWAA API yet (the local MWAA runs it). " : ""}Use one of: ${join(", ", local.airflow_versions.offered)}."
   }
+}
+
+variable "allow_major_version_replacement" {
+  description = "Let a plan replace the environment when airflow_version moves to a higher major version (hashicorp/aws plans that as destroy-and-create: the metadata database and all history are lost). Leave false and change majors in place (from 2.11.x) or blue/green with the metadata engine; see the README."
+  type        = bool
+  default     = false
+  nullable    = false
 }
 
 variable "environment_class" {
@@ -528,10 +535,11 @@ variable "airflow_configuration_presets" {
 }
 
 variable "airflow_configuration_options" {
-  description = "Extra Airflow configuration options (\"section.key\" = \"value\"); they override the presets."
+  description = "Extra Airflow configuration options (\"section.key\" = \"value\"); they override the presets. Sensitive: options may hold secrets (smtp passwords, secrets backend kwargs)."
   type        = map(string)
   default     = {}
   nullable    = false
+  sensitive   = true
 
   validation {
     condition     = alltrue([for k in keys(var.airflow_configuration_options) : can(regex("^[a-z0-9_]+\\.[a-z0-9_]+$", k))])

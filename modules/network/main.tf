@@ -49,8 +49,8 @@ locals {
 ################################################################################
 
 resource "aws_vpc" "this" {
-  #checkov:skip=CKV2_AWS_11:Satisfied by aws_flow_log.this (on by default, asserted in tests); checkov 3.2 cannot follow count-indexed references such as aws_vpc.this[0].id.
-  #checkov:skip=CKV2_AWS_12:Satisfied by aws_default_security_group.this, which strips every rule; checkov 3.2 cannot follow count-indexed references.
+  #checkov:skip=CKV2_AWS_11:aws_flow_log.this logs this VPC unless the caller sets flow_logs.enabled = false, a choice documented in the README (Security choices); checkov 3.2 cannot follow count-indexed references such as aws_vpc.this[0].id.
+  #checkov:skip=CKV2_AWS_12:aws_default_security_group.this strips every rule of the default group whenever the VPC exists (same count); checkov 3.2 cannot follow count-indexed references.
   count = var.create ? 1 : 0
 
   cidr_block           = var.vpc_cidr
@@ -206,7 +206,7 @@ resource "aws_vpc_security_group_ingress_rule" "mwaa_self" {
 }
 
 resource "aws_vpc_security_group_egress_rule" "mwaa_all" {
-  #checkov:skip=CKV_AWS_382:MWAA documents all-outbound egress on its security group; in endpoint-only mode the route tables have no internet route, so traffic can only reach the VPC and its endpoints.
+  #checkov:skip=CKV_AWS_382:MWAA documents all-outbound egress on its security group; the route tables decide where it leads: nowhere but the VPC and its endpoints with egress_mode = "endpoints", the internet through NAT with egress_mode = "nat", the caller's choice documented in the README (Security choices).
   count = var.create ? 1 : 0
 
   security_group_id = aws_security_group.mwaa[0].id

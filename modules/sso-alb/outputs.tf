@@ -30,22 +30,22 @@ output "target_group_arn" {
 
 output "function_name" {
   description = "Name of the authenticator Lambda."
-  value       = try(aws_lambda_function.authenticator[0].function_name, null)
+  value       = local.authenticator_name
 }
 
 output "function_arn" {
   description = "ARN of the authenticator Lambda."
-  value       = try(aws_lambda_function.authenticator[0].arn, null)
+  value       = local.authenticator_arn
 }
 
 output "execution_role_arn" {
   description = "Execution role of the authenticator (the only principal the access roles trust)."
-  value       = try(aws_iam_role.authenticator[0].arn, null)
+  value       = module.authenticator.role_arn
 }
 
 output "log_group_name" {
   description = "CloudWatch log group of the authenticator (logins and denials; never tokens)."
-  value       = try(aws_cloudwatch_log_group.authenticator[0].name, null)
+  value       = module.authenticator.log_group_name
 }
 
 output "table_name" {

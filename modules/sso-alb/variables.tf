@@ -51,7 +51,7 @@ variable "subnet_ids" {
 }
 
 variable "internal" {
-  description = "true: an internal ALB reachable only from the VPC and networks connected to it (VPN, peering). false: internet-facing (then restrict ingress_cidr_blocks and consider waf_web_acl_arn)."
+  description = "true: an internal ALB reachable only from the VPC and networks connected to it (VPN, peering). false: internet-facing (then restrict ingress_cidr_blocks; a WAF web ACL is required, see create_waf_web_acl)."
   type        = bool
   default     = true
   nullable    = false
@@ -128,13 +128,32 @@ variable "deletion_protection" {
 }
 
 variable "waf_web_acl_arn" {
-  description = "Regional WAFv2 web ACL to associate with the load balancer (recommended when internal = false). null: no association."
+  description = "Regional WAFv2 web ACL of your own to associate with the load balancer instead of the module's. null: the module's web ACL (create_waf_web_acl)."
   type        = string
   default     = null
 
   validation {
     condition     = var.waf_web_acl_arn == null || can(regex("^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/", var.waf_web_acl_arn))
     error_message = "waf_web_acl_arn must be a REGIONAL WAFv2 web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>); CloudFront-scoped ACLs cannot protect an ALB."
+  }
+}
+
+variable "create_waf_web_acl" {
+  description = "Create and associate the module's WAFv2 web ACL (AWS managed rule groups AWSManagedRulesKnownBadInputsRuleSet, Log4j included, and AWSManagedRulesCommonRuleSet; logs to an encrypted aws-waf-logs-* group) when waf_web_acl_arn is null. false with internal = false needs allow_internet_facing_without_waf."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "allow_internet_facing_without_waf" {
+  description = "The caller's explicit choice to run an internet-facing ALB (internal = false) with no WAF web ACL (create_waf_web_acl = false, waf_web_acl_arn = null), e.g. because a WAF is attached elsewhere (Firewall Manager). Leave false otherwise."
+  type        = bool
+  default     = false
+  nullable    = false
+
+  validation {
+    condition     = var.internal || !var.create || var.waf_web_acl_arn != null || var.create_waf_web_acl || var.allow_internet_facing_without_waf
+    error_message = "An internet-facing ALB (internal = false) needs a WAF: keep create_waf_web_acl = true (the default), or give waf_web_acl_arn, or, if a WAF is attached outside this module (e.g. Firewall Manager), set allow_internet_facing_without_waf = true as your documented choice."
   }
 }
 
@@ -329,8 +348,8 @@ variable "authenticator" {
   EOT
   type = object({
     zip_path                = string
-    runtime                 = optional(string, "python3.11")
-    memory_size             = optional(number, 256)
+    runtime                 = optional(string)
+    memory_size             = optional(number)
     timeout                 = optional(number, 15)
     reserved_concurrency    = optional(number, 20)
     log_retention_days      = optional(number, 365)
@@ -352,7 +371,7 @@ variable "authenticator" {
   }
 
   validation {
-    condition     = var.authenticator == null || try(contains(["python3.11", "python3.12", "python3.13"], var.authenticator.runtime), false)
+    condition     = try(var.authenticator.runtime, null) == null || try(contains(["python3.11", "python3.12", "python3.13"], var.authenticator.runtime), false)
     error_message = "authenticator.runtime must be python3.11, python3.12 or python3.13 (the zip's compiled dependencies are built for 3.11 by default)."
   }
 

@@ -21,7 +21,8 @@ GROUPS: dict[str, tuple[str, str, str]] = {
     "dags": ("mwaa_platform.dags.cli", "group", "DAG tooling: check dags/ in a real Airflow."),
     "k8s": ("mwaa_platform.k8s.cli", "group", "In-cluster objects for IRSA service accounts."),
     "sso": ("mwaa_platform.sso.cli", "group", "SSO authorizations for the Airflow UI."),
-    "crossaccount": ("mwaa_platform.crossaccount.cli", "group", "Cross-account pipeline: Redshift connection secret."),
+    "versions": ("mwaa_platform.versions.cli", "group", "MWAA Airflow versions: table, change paths, record."),
+    "upgrade": ("mwaa_platform.upgrade.cli", "group", "Airflow upgrades: check, rehearse, execute, resume, rollback."),
 }
 
 

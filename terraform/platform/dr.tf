@@ -114,10 +114,18 @@ module "dr_storage" {
   tags                     = local.tags
 }
 
-check "dr_failover_zip" {
-  assert {
-    condition     = !local.dr_enabled || local.role != "secondary" || fileexists(local.dr_failover_zip)
-    error_message = "${local.dr_failover_zip} is missing, so the failover control plane is NOT deployed: run `make package` (scripts/package_lambdas.py builds failover.zip) and apply again."
+# A secondary planned from a checkout without the artifact would plan the state machine, its Lambdas and its
+# table away: an error at plan, not a warning. The module stays gated on the file so that the error is this one.
+resource "terraform_data" "dr_failover_artifact" {
+  count = local.dr_enabled && local.role == "secondary" ? 1 : 0
+
+  input = local.dr_failover_zip
+
+  lifecycle {
+    precondition {
+      condition     = fileexists(local.dr_failover_zip)
+      error_message = "${local.dr_failover_zip} is missing: without it this plan would destroy the failover control plane (state machine, Lambdas, table). Run `make package` (scripts/package_lambdas.py builds failover.zip), or set lambda_zip_dir to the directory holding it, and plan again."
+    }
   }
 }
 

@@ -44,15 +44,17 @@ module "mwaa" {
   create_environment = local.mwaa_enabled
   name               = local.mwaa_name
 
-  airflow_version       = var.mwaa.airflow_version
-  environment_class     = var.mwaa.environment_class
-  schedulers            = var.mwaa.schedulers
-  min_workers           = var.mwaa.min_workers
-  max_workers           = var.mwaa.max_workers
-  min_webservers        = var.mwaa.min_webservers
-  max_webservers        = var.mwaa.max_webservers
-  webserver_access_mode = var.mwaa.webserver_access_mode
-  endpoint_management   = var.mwaa.endpoint_management
+  airflow_version = var.mwaa.airflow_version
+  # a higher major version would be a replacement in hashicorp/aws; see modules/mwaa-environment's version guard
+  allow_major_version_replacement = var.mwaa.allow_major_version_replacement
+  environment_class               = var.mwaa.environment_class
+  schedulers                      = var.mwaa.schedulers
+  min_workers                     = var.mwaa.min_workers
+  max_workers                     = var.mwaa.max_workers
+  min_webservers                  = var.mwaa.min_webservers
+  max_webservers                  = var.mwaa.max_webservers
+  webserver_access_mode           = var.mwaa.webserver_access_mode
+  endpoint_management             = var.mwaa.endpoint_management
 
   vpc_id     = local.vpc_id
   subnet_ids = local.subnet_ids
@@ -61,8 +63,9 @@ module "mwaa" {
   dags_source_dir = local.mwaa_kit ? null : var.mwaa.dags_source_dir # a replica is written by replication only
   requirements    = local.mwaa_kit ? null : local.requirements_file
 
-  # DR (dr.tf): where this environment's backups go / come from, the DR key, and the role statements for them.
-  airflow_configuration_options = merge(try(local.dr_environment_settings.airflow_configuration_options, {}), var.mwaa.airflow_configuration_options)
+  # DR (dr.tf): where this environment's backups go / come from, the DR key, and the role statements for them;
+  # the cross-account pipeline (crossaccount.tf): the Secrets Manager backend holding its variable and connections.
+  airflow_configuration_options = merge(try(local.dr_environment_settings.airflow_configuration_options, {}), local.cross_account_airflow_options, var.mwaa.airflow_configuration_options)
   execution_role                = { extra_statements = try(local.dr_environment_settings.execution_role_statements, []) }
 
   tags = local.tags

@@ -18,6 +18,7 @@ output "dr_failover_state_machine_arn" {
 output "dr_failover_config" {
   description = "Secondary workspace: the failover configuration (also in SSM /mwaa-platform/<env>/failover/config)."
   value       = module.dr_failover.failover_config
+  sensitive   = true
 }
 
 output "dr_failover_topic_arn" {

@@ -25,7 +25,7 @@ from local_mwaa_envs import LocalMwaaEnvs
 from mwaa_platform.airflow_api.client import AirflowClient
 from mwaa_platform.airflow_api.direct import DirectTransport
 from mwaa_platform.airflow_api.http import RetryPolicy
-from mwaa_platform.local.airflow_runtime import AirflowRuntime
+from mwaa_platform.airflow_runtime import AirflowRuntime
 from mwaa_platform.local.emulator import Emulator
 from mwaa_platform.local.postgres import Cluster
 

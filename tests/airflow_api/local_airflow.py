@@ -21,8 +21,8 @@ from pathlib import Path
 
 import requests
 
+from mwaa_platform.airflow_runtime import AirflowRuntime
 from mwaa_platform.local import ports, process
-from mwaa_platform.local.airflow_runtime import AirflowRuntime
 from mwaa_platform.local.postgres import Cluster
 
 USERNAME = "admin"

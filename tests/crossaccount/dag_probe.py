@@ -1,6 +1,7 @@
 """Runs INSIDE an Airflow runtime: ``python dag_probe.py <dag file> <config.json>``. Parses the DAG folder
 the way MWAA does (DagBag, safe mode), describes the data_pipeline DAG, renders its templated fields with
-the given pipeline variable, and round-trips connection URIs through Airflow's Connection. Prints one JSON
+the given pipeline variable, and round-trips JSON connections (as the Secrets Manager backend reads them)
+through Airflow's Connection. Prints one JSON
 line prefixed with MARKER. Standard library + Airflow only."""
 
 from __future__ import annotations
@@ -70,10 +71,10 @@ def main() -> None:
         out["schedule"] = str(getattr(dag, "schedule_interval", None) or getattr(dag, "timetable", None))
         out["catchup"] = dag.catchup
     parsed = []
-    for uri in spec["uris"]:
-        conn = Connection(conn_id="probe", uri=uri)
+    for value in spec["connections"]:
+        conn = Connection.from_json(value, conn_id="probe")
         parsed.append({"conn_type": conn.conn_type, "host": conn.host, "port": conn.port, "schema": conn.schema,
-                       "login": conn.login, "password": conn.password})
+                       "login": conn.login, "password": conn.password, "extra": conn.extra_dejson})
     out["connections"] = parsed
     print(MARKER + json.dumps(out))
 

@@ -1,6 +1,7 @@
 """dags/data_pipeline.py in real Airflow 2.10.3 and 3.0.6: parses with 0 import errors (safe mode, as MWAA),
 is wired as the issue asks, renders its templates from exactly the keys the Terraform module writes into the
-pipeline variable, and the connection URIs our script writes parse back in Airflow."""
+pipeline variable, and the IAM-authenticated Redshift connection the module writes parses back in Airflow with
+no login or password."""
 
 from __future__ import annotations
 
@@ -14,25 +15,31 @@ from typing import Any
 
 import pytest
 
-from mwaa_platform.crossaccount.connection import Target, connection_uri
-from mwaa_platform.local.airflow_runtime import AirflowRuntime
+from mwaa_platform.airflow_runtime import AirflowRuntime
 
 pytestmark = pytest.mark.airflow
 
 REPO = Path(__file__).resolve().parents[2]
 DAG_FILE = REPO / "dags" / "data_pipeline.py"
-MODULE_MAIN = REPO / "modules" / "cross-account-data" / "main.tf"
+MODULE_AIRFLOW = REPO / "modules" / "cross-account-data" / "airflow.tf"
 PROBE = Path(__file__).resolve().parent / "dag_probe.py"
 MARKER = "XACCT-DAG-PROBE "
 DS = "2026-01-02"
-PASSWORDS = ["plain", "p@ss:w/rd?#%& x", "ünïcode€", "a+b=c;d,e"]
+# What modules/cross-account-data writes into airflow/connections/redshift_default (its tests pin the same value).
+REDSHIFT_CONNECTION = {
+    "conn_type": "redshift",
+    "host": "sales.222222222222.us-east-1.redshift-serverless.amazonaws.com",
+    "port": 5439,
+    "schema": "dev",
+    "extra": {"iam": True, "is_serverless": True, "serverless_work_group": "sales", "region": "us-east-1"},
+}
 
 
 def module_pipeline_keys() -> set[str]:
     """Keys of local.pipeline_config in the module: what Terraform writes into the Airflow variable."""
-    text = MODULE_MAIN.read_text()
+    text = MODULE_AIRFLOW.read_text()
     block = re.search(r"\n  pipeline_config = \{\n(.*?)\n  \}\n", text, re.S)
-    assert block, "local.pipeline_config not found in modules/cross-account-data/main.tf"
+    assert block, "local.pipeline_config not found in modules/cross-account-data/airflow.tf"
     return set(re.findall(r"^\s+(\w+)\s+=", block.group(1), re.M))
 
 
@@ -76,10 +83,7 @@ def _probe(runtime: AirflowRuntime, tmp_path: Path) -> dict[str, Any]:
     shutil.copy(DAG_FILE, folder / DAG_FILE.name)
     home = tmp_path / "airflow-home"
     home.mkdir()
-    target = Target(host="sales.222222222222.us-east-1.redshift-serverless.amazonaws.com", port=5439,
-                    database="dev", admin_secret_arn="arn:aws:secretsmanager:us-east-1:222222222222:secret:a",
-                    connection_secret_arn="arn:aws:secretsmanager:us-east-1:222222222222:secret:b")
-    spec = {"config": CONFIG, "ds": DS, "uris": [connection_uri(target, "etl_admin", p) for p in PASSWORDS]}
+    spec = {"config": CONFIG, "ds": DS, "connections": [json.dumps(REDSHIFT_CONNECTION)]}
     (tmp_path / "spec.json").write_text(json.dumps(spec))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "AWS_"))}
     env.update({
@@ -160,7 +164,8 @@ def test_templates_render_from_the_pipeline_variable(probe: dict[str, Any]) -> N
         "workgroup_name": "sales", "database": "dev",
         "sql": f"CALL etl.load_curated('{DS}', 's3://sales-staging-222222222222/curated/dt={DS}/')",
     }
-    assert r["clean_up_staging"] == {"sql": "TRUNCATE TABLE etl.sales_staging", "conn_id": "redshift_default"}
+    # a SECURITY DEFINER procedure: the pipeline's database user holds no privilege on the staging table
+    assert r["clean_up_staging"] == {"sql": "CALL etl.clear_staging()", "conn_id": "redshift_default"}
     unload = r["unload_to_producer"]
     assert unload["s3_bucket"] == "sales-output-111111111111"
     assert unload["s3_key"] == f"sales/unload/dt={DS}/sales_daily_"
@@ -170,7 +175,10 @@ def test_templates_render_from_the_pipeline_variable(probe: dict[str, Any]) -> N
     assert unload["redshift_conn_id"] == CONFIG["redshift_conn_id"]
 
 
-def test_connection_uris_parse_back_in_airflow(probe: dict[str, Any]) -> None:
-    expected = [{"conn_type": "redshift", "host": "sales.222222222222.us-east-1.redshift-serverless.amazonaws.com",
-                 "port": 5439, "schema": "dev", "login": "etl_admin", "password": p} for p in PASSWORDS]
-    assert probe["connections"] == expected
+def test_module_connection_is_iam_authenticated_in_airflow(probe: dict[str, Any]) -> None:
+    # RedshiftSQLHook reads iam/is_serverless/serverless_work_group and asks GetCredentials for the password
+    assert probe["connections"] == [{
+        "conn_type": "redshift", "host": "sales.222222222222.us-east-1.redshift-serverless.amazonaws.com",
+        "port": 5439, "schema": "dev", "login": None, "password": None,
+        "extra": {"iam": True, "is_serverless": True, "serverless_work_group": "sales", "region": "us-east-1"},
+    }]

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from mwaa_platform.airflow_runtime import AirflowRuntime
 from mwaa_platform.dags import assets
-from mwaa_platform.local.airflow_runtime import AirflowRuntime
 
 REPO = Path(__file__).resolve().parents[2]
 

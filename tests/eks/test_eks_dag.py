@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from mwaa_platform.local.airflow_runtime import AirflowRuntime
+from mwaa_platform.airflow_runtime import AirflowRuntime
 
 REPO = Path(__file__).resolve().parents[2]
 DAG_FILE = REPO / "dags" / "eks_fine_grained.py"

@@ -29,8 +29,9 @@ def service_name(region: str = REGION) -> str:
     return f"com.amazonaws.vpce.{region}.vpce-svc-{secrets.token_hex(8)}{secrets.token_hex(1)[0]}"
 
 
-def queue_arn(name: str) -> str:
-    return f"arn:aws:sqs:{REGION}:{secrets.randbelow(10**12):012d}:airflow-celery-{name}"
+def queue_arn(name: str, account: str = ACCOUNT) -> str:
+    """A fresh MWAA Celery queue ARN in the event's account and region (the only queues the automation admits)."""
+    return f"arn:aws:sqs:{REGION}:{account}:airflow-celery-{name}-{secrets.token_hex(4)}"
 
 
 def make_event(name: str, net: Network | None, status: str = "PENDING", access_mode: str = "PUBLIC_ONLY",

@@ -20,7 +20,7 @@ def pending(**kwargs: Any) -> dict[str, Any]:
 
 
 def test_pending_public_only_parses() -> None:
-    event = pending(queue=f"arn:aws:sqs:{REGION}:999999999999:airflow-celery-abc")
+    event = pending(queue=f"arn:aws:sqs:{REGION}:{ACCOUNT}:airflow-celery-abc")
     change = events.parse(event, REGION)
     assert change.name == "dev-env"
     assert change.status == "PENDING"
@@ -123,7 +123,7 @@ def test_from_environment_round_trips_through_parse() -> None:
         "Name": "by-hand", "Status": "PENDING", "WebserverAccessMode": "PRIVATE_ONLY",
         "EndpointManagement": "CUSTOMER", "DatabaseVpcEndpointService": service_name(),
         "WebserverVpcEndpointService": service_name(),
-        "CeleryExecutorQueue": f"arn:aws:sqs:{REGION}:111122223333:airflow-celery-x",
+        "CeleryExecutorQueue": f"arn:aws:sqs:{REGION}:{ACCOUNT}:airflow-celery-x",
         "NetworkConfiguration": {"SubnetIds": NET.subnet_ids, "SecurityGroupIds": [NET.security_group_id]},
     }
     change = events.parse(events.from_environment(environment), REGION)
@@ -152,3 +152,50 @@ def test_the_local_mwaa_event_is_accepted() -> None:
     assert change.webserver_service == record["WebserverVpcEndpointService"]
     assert change.celery_queue_arn == record["CeleryExecutorQueue"]
     assert change.subnet_ids == tuple(NET.subnet_ids)
+
+
+FOREIGN = "210987654321"
+
+
+@pytest.mark.parametrize(("queue", "reason"), [
+    (f"arn:aws:sqs:{REGION}:{ACCOUNT}:exfiltration", "not an MWAA Celery queue"),
+    (f"arn:aws:sqs:{REGION}:{ACCOUNT}:airflow-celery-", "not an MWAA Celery queue"),
+    (f"arn:aws:sqs:{REGION}:{ACCOUNT}:airflow-celery-*", "not an MWAA Celery queue"),
+    (f"arn:aws:sqs:{REGION}:{ACCOUNT}:airflow-celery-{'a' * 66}", "not an MWAA Celery queue"),
+    (f"arn:aws:sqs:{REGION}:*:airflow-celery-abc", "12-digit account"),
+    (f"arn:aws:sqs:eu-west-1:{ACCOUNT}:airflow-celery-abc", f"not a queue of region {REGION}"),
+    (f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/someone-elses-queue", "not an MWAA Celery queue"),
+    (f"https://sqs.eu-west-1.amazonaws.com/{ACCOUNT}/airflow-celery-abc", "not a queue of region"),
+    (f"https://sqs.{REGION}.evil.example/{ACCOUNT}/airflow-celery-abc", "not an SQS queue ARN or URL"),
+    (f"arn:aws:sns:{REGION}:{ACCOUNT}:airflow-celery-abc", "not an SQS queue ARN or URL"),
+])
+def test_only_mwaas_celery_queue_of_the_events_region_is_admitted(queue: str, reason: str) -> None:
+    """Review finding: any SQS queue named in the event went into the restrictive endpoint policies."""
+    with pytest.raises(events.RejectedEvent) as err:
+        events.parse(pending(queue=queue), REGION)
+    assert reason in err.value.reason
+
+
+@pytest.mark.parametrize("queue", [
+    f"arn:aws:sqs:{REGION}:{ACCOUNT}:airflow-celery-0f8e1c2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
+    f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/airflow-celery-0f8e1c2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
+    f"https://{REGION}.queue.amazonaws.com/{ACCOUNT}/airflow-celery-0f8e1c2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
+])
+def test_celery_queue_urls_and_arns_become_the_queue_arn(queue: str) -> None:
+    change = events.parse(pending(queue=queue), REGION)
+    assert change.celery_queue_arn == \
+        f"arn:aws:sqs:{REGION}:{ACCOUNT}:airflow-celery-0f8e1c2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b"
+
+
+def test_mwaas_queue_account_passes_unless_the_operator_lists_the_queue_accounts() -> None:
+    """In real AWS the queue lives in an account MWAA owns: it passes by default, and a list narrows it."""
+    event = pending(queue=f"arn:aws:sqs:{REGION}:{FOREIGN}:airflow-celery-abc")
+    assert events.parse(event, REGION).celery_queue_arn == f"arn:aws:sqs:{REGION}:{FOREIGN}:airflow-celery-abc"
+    assert events.parse(event, REGION, queue_accounts=[FOREIGN]).celery_queue_arn == \
+        f"arn:aws:sqs:{REGION}:{FOREIGN}:airflow-celery-abc"
+    with pytest.raises(events.RejectedEvent) as err:
+        events.parse(event, REGION, queue_accounts=["111111111111"])
+    assert f"in account {FOREIGN}, neither the event's account" in err.value.reason
+    url = pending(queue=f"https://sqs.{REGION}.amazonaws.com/{FOREIGN}/airflow-celery-abc")
+    with pytest.raises(events.RejectedEvent):
+        events.parse(url, REGION, queue_accounts=["111111111111"])

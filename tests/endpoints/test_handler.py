@@ -260,3 +260,22 @@ def test_deleted_service_managed_environments_are_ignored_without_aws_calls(
     outcome = handler.process(event, settings)
     assert outcome.action == "ignored" and "SERVICE" in (outcome.reason or "")
     assert aws_requests == []
+
+
+@pytest.mark.parametrize("queue", [
+    f"arn:aws:sqs:{REGION}:{ACCOUNT}:attacker-drop-box",
+    f"arn:aws:sqs:{REGION}:210987654321:airflow-celery-lookalike",
+    f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/attacker-drop-box",
+], ids=["foreign-name", "foreign-account", "foreign-name-url"])
+def test_a_foreign_queue_is_rejected_before_any_aws_call(queue: str, network: Network, ec2: Any,
+                                                         settings: handler.Settings,
+                                                         aws_requests: list[Call]) -> None:
+    """Review finding: a queue that is not MWAA's airflow-celery-* queue must never enter an endpoint policy."""
+    sqs = sqs_endpoint(ec2, network, RESTRICTIVE)
+    before = policy_of(ec2, sqs)
+    database = service_name()
+    outcome = handler.process(make_event("foreign-queue", network, database=database, queue=queue), settings)
+    assert outcome.action == "rejected" and "celeryExecutorQueue" in (outcome.reason or "")
+    assert aws_requests == []
+    assert policy_of(ec2, sqs) == before
+    assert endpoints_for(ec2, network.vpc_id, database) == []

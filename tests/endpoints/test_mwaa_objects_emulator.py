@@ -74,12 +74,10 @@ def test_new_requirements_reach_the_environment_plan(emulator: Emulator, network
     requirements = workdir / "requirements.txt"
     requirements.write_text("apache-airflow-providers-amazon\n")
     variables = {"vpc_id": network.vpc_id, "subnet_ids": network.subnet_ids, "requirements": str(requirements)}
-    # Everything but the environment itself (and the bucket lifecycle rule, whose provider wait is ~1 min).
+    # Everything but the environment itself (the uploads wait for the whole source bucket module, lifecycle too).
     target = [f"-target=module.mwaa.{r}" for r in (
         'aws_s3_object.upload["requirements"]',
-        "aws_s3_bucket_policy.source",
-        "aws_s3_bucket_public_access_block.source",
-        "aws_s3_bucket_ownership_controls.source",
+        "module.source_bucket",
         "aws_cloudwatch_log_group.this",
         "aws_iam_role_policy.execution",
         "aws_vpc_security_group_ingress_rule.self",

@@ -44,7 +44,9 @@ def test_apply_replan_and_fail_over(emulator: Emulator, routed: dict[str, str], 
         deployed = json.loads(sfn.describe_state_machine(stateMachineArn=out["state_machine_arn"])["definition"])
         assert deployed == statemachine.build(out["function_arns"], config.poll_seconds,
                                               config.restore_timeout_seconds, config.wait_available_timeout_seconds)
-        parameter = client("ssm", SECONDARY).get_parameter(Name=f"/mwaa-platform/{env}/failover/config")
+        parameter = client("ssm", SECONDARY).get_parameter(Name=f"/mwaa-platform/{env}/failover/config",
+                                                           WithDecryption=True)
+        assert parameter["Parameter"]["Type"] == "SecureString"
         assert FailoverConfig.from_json(parameter["Parameter"]["Value"]) == config
         # the deployed workflow, end to end: a primary without heartbeats, a paused warm standby
         fake_mwaa.add(PRIMARY, config.primary_environment, dags=WORKLOAD_DAGS)

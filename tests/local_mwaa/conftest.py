@@ -117,3 +117,12 @@ def terraform_cli_config(session_state: Path) -> str:
         subprocess.run(["bash", str(repo / "scripts" / "terraform-cli-config.sh"), str(config)], check=True,
                        capture_output=True, timeout=60)
     return str(config)
+
+
+@pytest.fixture(scope="module")
+def dag_bucket(infra: Infra) -> str:
+    """The version tests' DAG (test_versions.DAG: an XCom per run) under vdags/ of the environments' bucket."""
+    from test_versions import DAG
+
+    boto3.client("s3").put_object(Bucket=infra.bucket, Key="vdags/vdag.py", Body=DAG.encode())
+    return "vdags"

@@ -198,8 +198,8 @@ def test_update_changes_in_place_and_refuses_while_busy(mwaa: Any, raw_mwaa: Any
     assert env["LastUpdate"]["Status"] == "SUCCESS"
     assert env["LastUpdate"]["WorkerReplacementStrategy"] == "GRACEFUL"
     with pytest.raises(ClientError) as err:
-        mwaa.update_environment(Name=env_name, AirflowVersion="2.9.2")
-    assert "downgrades" in err.value.response["Error"]["Message"]
+        mwaa.update_environment(Name=env_name, AirflowVersion="3.0.6")  # from 2.10.x: not in place
+    assert "not supported in place" in err.value.response["Error"]["Message"]
     with pytest.raises(ClientError) as err:
         mwaa.update_environment(Name="no-such-env", MaxWorkers=2)
     assert code(err) == "ResourceNotFoundException"
@@ -224,13 +224,13 @@ def test_bad_requirements_fail_the_create_and_roll_back_an_update(mwaa: Any, inf
                                            RequirementsS3ObjectVersion=good))
     assert wait_status(mwaa, created, {"AVAILABLE"}, timeout=180)["RequirementsS3ObjectVersion"] == good
     mwaa.update_environment(Name=created, RequirementsS3ObjectVersion=bad)
-    env = wait_status(mwaa, created, {"AVAILABLE"}, timeout=180, leaving={"UPDATING", "ROLLING_BACK"})
-    assert env["RequirementsS3ObjectVersion"] == good  # rolled back
+    env = wait_status(mwaa, created, {"UPDATE_FAILED"}, timeout=180, leaving={"UPDATING", "ROLLING_BACK"})
+    assert env["RequirementsS3ObjectVersion"] == good  # rolled back (UPDATE_FAILED: rolled back, usable)
     assert env["LastUpdate"]["Status"] == "FAILED"
     assert env["LastUpdate"]["Error"]["ErrorCode"] == "REQUIREMENTS_INSTALL_FAILED"
     seen = status_events(1.0)
     assert statuses(seen, failing) == ["CREATING", "CREATE_FAILED"]
-    assert statuses(seen, created) == ["CREATING", "AVAILABLE", "UPDATING", "ROLLING_BACK", "AVAILABLE"]
+    assert statuses(seen, created) == ["CREATING", "AVAILABLE", "UPDATING", "ROLLING_BACK", "UPDATE_FAILED"]
     mwaa.delete_environment(Name=failing)  # a failed environment can be deleted
     mwaa.delete_environment(Name=created)
     wait_gone(mwaa, failing)

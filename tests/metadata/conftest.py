@@ -17,25 +17,11 @@ from typing import Any
 
 import boto3
 import pytest
-from md_support import DAGS, REPO_DAGS, SOURCE_KEY, TARGET_KEY, VERSIONS, AirflowDb
+from md_support import DAGS, REPO_DAGS, SOURCE_KEY, VERSIONS, AirflowDb, prepare
 
-from mwaa_platform.local import airflow_runtime
+from mwaa_platform import airflow_runtime
 from mwaa_platform.local.postgres import Cluster
 from mwaa_platform.metadata.objectstore import Location
-
-
-def _prepare(version: str, cluster: Cluster, root: Path, dags: Path) -> dict[str, Any]:
-    runtime = airflow_runtime.ensure(version)
-    tag = version.replace(".", "")
-    home = root / f"af{tag}"
-    home.mkdir(parents=True, exist_ok=True)
-    secondary = AirflowDb(runtime, cluster, f"md{tag}_secondary", TARGET_KEY, home, dags)
-    cluster.drop_database(secondary.name)
-    cluster.create_database(secondary.name)
-    secondary.script("sync_dags.py", timeout=300)  # migrate + parse the DAGs
-    source = secondary.clone(f"md{tag}_source", SOURCE_KEY)
-    generated = source.script("generate.py", "1", timeout=300)
-    return {"secondary": secondary, "source": source, "generated": generated}
 
 
 @pytest.fixture(scope="session")
@@ -53,7 +39,7 @@ def airflow_dbs(postgres: Cluster, session_state: Path, dags_folder: Path) -> di
     """Both Airflow versions prepared in parallel (most of the time is Airflow start-up and dag.test)."""
     root = session_state / "metadata"
     with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {v: pool.submit(_prepare, v, postgres, root, dags_folder) for v in VERSIONS}
+        futures = {v: pool.submit(prepare, v, postgres, root, dags_folder) for v in VERSIONS}
         return {v: f.result() for v, f in futures.items()}
 
 

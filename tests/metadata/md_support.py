@@ -15,7 +15,7 @@ from typing import Any
 
 import boto3
 
-from mwaa_platform.local import airflow_runtime
+from mwaa_platform import airflow_runtime
 from mwaa_platform.local.postgres import Cluster
 from mwaa_platform.metadata import codec, objectstore
 
@@ -75,6 +75,24 @@ class AirflowDb:
 
     def dsn(self) -> str:
         return self.cluster.dsn(self.name)
+
+
+def prepare(version: str, cluster: Cluster, root: Path, dags: Path, prefix: str = "md",
+            generate: bool = True) -> dict[str, Any]:
+    """``<prefix><version>_secondary`` (migrated, DAGs parsed) and, if ``generate``, ``..._source`` (real runs)."""
+    runtime = airflow_runtime.ensure(version)
+    tag = version.replace(".", "")
+    home = root / f"{prefix}af{tag}"
+    home.mkdir(parents=True, exist_ok=True)
+    secondary = AirflowDb(runtime, cluster, f"{prefix}{tag}_secondary", TARGET_KEY, home, dags)
+    cluster.drop_database(secondary.name)
+    cluster.create_database(secondary.name)
+    secondary.script("sync_dags.py", timeout=300)  # migrate + parse the DAGs
+    if not generate:
+        return {"secondary": secondary}
+    source = secondary.clone(f"{prefix}{tag}_source", SOURCE_KEY)
+    generated = source.script("generate.py", "1", timeout=300)
+    return {"secondary": secondary, "source": source, "generated": generated}
 
 
 # compared decrypted instead (a value stored unencrypted in the source is encrypted in the target)

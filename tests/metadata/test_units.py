@@ -244,3 +244,68 @@ def test_a_snapshot_key_sealed_in_the_primary_unwraps_with_the_replica_in_the_se
     assert DataKey.unwrap(sealed.ciphertext_b64, sealed.kms_key_id, context, kms=west).plaintext == sealed.plaintext
     with pytest.raises(SecretError, match="KMS refused"):  # the context is part of what was sealed
         DataKey.unwrap(sealed.ciphertext_b64, sealed.kms_key_id, {"snapshot": "s2"}, kms=west)
+
+
+def test_policy_for_tables_airflow_3_1_to_3_3_added() -> None:
+    names = ("asset_watcher", "task_inlet_asset_reference", "revoked_token", "connection_test_request", "deadline",
+             "callback", "hitl_detail", "hitl_detail_history", "dag_favorite", "team", "dag_bundle_team",
+             "deadline_alert", "asset_partition_dag_run", "partitioned_asset_key_log", "task_state_store",
+             "asset_state_store", "dag_version", "asset", "asset_event", "some_future_table")
+    tables = {n: _table(n, "id", "asset_id", "asset_event_id", "asset_partition_dag_run_id") for n in names}
+    schema = Schema(tables, "rev")
+    decided = {n: policy.table_policy(t, schema) for n, t in tables.items()}
+    not_copied = {n for n, p in decided.items() if not p.include}
+    assert not_copied == {"asset_watcher", "task_inlet_asset_reference", "revoked_token", "connection_test_request"}
+    unknown = {n for n, p in decided.items() if not p.known}
+    assert unknown == {"some_future_table"}  # copied with the default rules, flagged in the manifest
+    assert {n for n, p in decided.items() if p.on_match == "keep"} >= {"team", "dag_bundle_team", "deadline_alert"}
+    refs = {(r.table, r.column, r.parent) for r in policy.soft_refs(schema)}
+    assert ("partitioned_asset_key_log", "asset_event_id", "asset_event") in refs
+
+
+def test_migration_changes_follow_table_and_column_identity() -> None:
+    from mwaa_platform.metadata.crossversion import _Inventory, _TableState, migration_changes
+
+    before = _Inventory({1: _TableState("dataset_event", 5, {1: "id", 2: "dataset_id"}),
+                         2: _TableState("dag_run", 9, {1: "id", 2: "execution_date", 3: "old"}),
+                         3: _TableState("sla_miss", 4, {1: "task_id"}),
+                         4: _TableState("xcom", 7, {1: "value"})})
+    after = _Inventory({1: _TableState("asset_event", 5, {1: "id", 2: "asset_id"}),
+                        2: _TableState("dag_run", 9, {1: "id", 2: "logical_date", 4: "run_after"}),
+                        9: _TableState("xcom", 6, {1: "value"}),
+                        10: _TableState("_xcom_archive", 1, {1: "value"})})
+    changes = {c["table"] or c["after"]: c for c in migration_changes(before, after)}
+    assert changes["dataset_event"]["after"] == "asset_event"
+    assert changes["dataset_event"]["columns_renamed"] == ["dataset_id->asset_id"]
+    assert changes["dag_run"]["columns_renamed"] == ["execution_date->logical_date"]
+    assert changes["dag_run"]["columns_dropped"] == ["old"] and changes["dag_run"]["columns_added"] == ["run_after"]
+    assert changes["sla_miss"]["after"] is None and changes["sla_miss"]["rows_before"] == 4
+    assert changes["xcom"]["change"] == "table recreated by the migration" and changes["xcom"]["rows_after"] == 6
+    assert changes["_xcom_archive"]["change"] == "table created by the migration"
+
+
+def test_scratch_url_and_redaction() -> None:
+    from mwaa_platform.metadata import migrate
+
+    url = "postgresql://airflow:p%40ss@db.internal:5432/airflow?sslmode=require"
+    assert migrate.with_database(url, "mp_xv_1") == "postgresql://airflow:p%40ss@db.internal:5432/mp_xv_1?sslmode=require"
+    assert migrate._sqlalchemy_url(url).startswith("postgresql+psycopg2://")
+    assert "p@ss" not in migrate._redact("could not connect with p@ss and p%40ss", url)
+    env = migrate.Airflow("python", "KEY", "home-dir").env(url)
+    assert env["AIRFLOW__CORE__FERNET_KEY"] == "KEY"
+    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].endswith("/airflow?sslmode=require")
+
+
+def test_lenient_load_casts_only_differing_types() -> None:
+    from mwaa_platform.metadata.errors import SchemaMismatchError
+    from mwaa_platform.metadata.restore import _lenient_casts
+
+    target = Table("task_instance", [Column("id", "integer", True), Column("next_kwargs", "jsonb", False)], ("id",))
+    manifest = Manifest("s", "full", "", "", {}, {}, "", {"task_instance": {
+        "columns": [["id", "integer", True], ["next_kwargs", "json", False]], "primary_key": ["id"]},
+        "sla_miss": {"columns": [["x", "integer", True]], "primary_key": []}}, [], {}, None)
+    assert _lenient_casts(Schema({"task_instance": target}, "r"), manifest) == {
+        "task_instance": {"next_kwargs": ("json", "jsonb")}}
+    manifest.schema["task_instance"]["columns"][1][1] = "json); DROP TABLE x; --"
+    with pytest.raises(SchemaMismatchError):
+        _lenient_casts(Schema({"task_instance": target}, "r"), manifest)

@@ -154,3 +154,21 @@ def test_session_names_are_valid_for_sts() -> None:
     assert session_name("Ä b/c") == "Ä-b-c" or session_name("Ä b/c") == "-b-c"
     assert len(session_name("x" * 100)) == 64
     assert session_name("a") == "sso-a"
+
+
+@pytest.mark.parametrize("event", [
+    {"httpMethod": "GET", "path": "/", "headers": ["host", "sso.example.com"]},
+    {"httpMethod": "GET", "path": "/", "headers": "host: sso.example.com"},
+    {"httpMethod": "GET", "path": "/", "multiValueHeaders": 7},
+    {"httpMethod": "GET", "path": "/", "headers": {}, "queryStringParameters": ["env", "dev"]},
+    {"httpMethod": "GET", "path": "/", "multiValueHeaders": {}, "multiValueQueryStringParameters": "env=dev"},
+], ids=["headers-list", "headers-str", "multi-headers-int", "query-list", "multi-query-str"])
+def test_malformed_alb_events_get_a_400_not_a_crash(event: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review finding: ``headers`` that is not an object raised AttributeError out of the Lambda."""
+    def no_app() -> Any:
+        raise AssertionError("a rejected event must not build the app (no AWS, no keys)")
+
+    monkeypatch.setattr(handler, "build", no_app)
+    response = handler.handler(event, None)
+    assert response["statusCode"] == 400
+    assert "is not an object" in response["body"]

@@ -58,7 +58,11 @@ def terraform(workdir: Path, env: dict[str, str], *args: str, timeout: int = 300
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
     copy = tmp_path / "sso-alb"
-    shutil.copytree(MODULE, copy, ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "*.tfstate*"))
+    ignore = shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "*.tfstate*")
+    shutil.copytree(MODULE, copy, ignore=ignore)
+    # The module calls the internal ../_lambda and ../_bucket, so they travel along.
+    for internal in ("_lambda", "_bucket"):
+        shutil.copytree(MODULE.parent / internal, tmp_path / internal, ignore=ignore)
     return copy / "examples" / "complete"
 
 

@@ -75,41 +75,41 @@ run "producer_bucket_policies_grant_exactly_the_consumer_roles" {
   command = apply
 
   assert {
-    condition     = aws_s3_bucket.producer["input"].bucket == "sales-input-111111111111" && aws_s3_bucket.producer["output"].bucket == "sales-output-111111111111"
+    condition     = module.producer_bucket["input"].id == "sales-input-111111111111" && module.producer_bucket["output"].id == "sales-output-111111111111"
     error_message = "Default bucket names must be <name>-<purpose>-<producer account>."
   }
 
   assert {
     condition = toset(flatten([
-      for s in jsondecode(aws_s3_bucket_policy.producer["input"].policy).Statement : s.Principal.AWS if s.Effect == "Allow"
+      for s in jsondecode(module.producer_bucket["input"].policy).Statement : s.Principal.AWS if s.Effect == "Allow"
     ])) == toset(["arn:aws:iam::222222222222:role/sales-glue", "arn:aws:iam::222222222222:role/service-role/mwaa-prod"])
     error_message = "The input bucket policy must allow exactly the Glue role and the MWAA execution role of account B."
   }
 
   assert {
     condition = toset(flatten([
-      for s in jsondecode(aws_s3_bucket_policy.producer["input"].policy).Statement : s.Action if s.Effect == "Allow"
+      for s in jsondecode(module.producer_bucket["input"].policy).Statement : s.Action if s.Effect == "Allow"
     ])) == toset(["s3:ListBucket", "s3:GetBucketLocation", "s3:GetObject"])
     error_message = "The input bucket policy must grant only list + read."
   }
 
   assert {
     condition = one([
-      for s in jsondecode(aws_s3_bucket_policy.producer["input"].policy).Statement : s.Resource if s.Action == "s3:GetObject"
+      for s in jsondecode(module.producer_bucket["input"].policy).Statement : s.Resource if s.Action == "s3:GetObject"
     ]) == "arn:aws:s3:::sales-input-111111111111/raw/*"
     error_message = "Reads must be limited to the input prefix."
   }
 
   assert {
     condition = one([
-      for s in jsondecode(aws_s3_bucket_policy.producer["input"].policy).Statement : s.Condition.StringLike["s3:prefix"] if s.Sid == "ConsumerRolesListInputPrefix"
+      for s in jsondecode(module.producer_bucket["input"].policy).Statement : s.Condition.StringLike["s3:prefix"] if s.Sid == "ConsumerRolesListInputPrefix"
     ]) == ["raw/*"]
     error_message = "Listing must be limited to the input prefix."
   }
 
   assert {
     condition = toset(flatten([
-      for s in jsondecode(aws_s3_bucket_policy.producer["output"].policy).Statement : s.Principal.AWS if s.Effect == "Allow"
+      for s in jsondecode(module.producer_bucket["output"].policy).Statement : s.Principal.AWS if s.Effect == "Allow"
     ])) == toset(["arn:aws:iam::111111111111:role/sales-producer-unload"])
     error_message = "Only RoleA may write the output bucket."
   }
@@ -117,8 +117,8 @@ run "producer_bucket_policies_grant_exactly_the_consumer_roles" {
   assert {
     condition = alltrue([
       for p in concat(
-        [for k, v in aws_s3_bucket_policy.producer : v.policy],
-        [aws_s3_bucket_policy.producer_logs["logs"].policy, aws_s3_bucket_policy.staging["staging"].policy, aws_s3_bucket_policy.consumer_logs["logs"].policy],
+        [for k, m in module.producer_bucket : m.policy],
+        [module.producer_logs_bucket.policy, module.staging_bucket.policy, module.consumer_logs_bucket.policy],
       ) : anytrue([for s in jsondecode(p).Statement : s.Effect == "Deny" && s.Principal == "*" && s.Action == "s3:*" && try(s.Condition.Bool["aws:SecureTransport"], "") == "false"])
     ])
     error_message = "Every bucket policy must deny non-TLS access."
@@ -126,7 +126,7 @@ run "producer_bucket_policies_grant_exactly_the_consumer_roles" {
 
   assert {
     condition = alltrue([
-      for b in concat(values(aws_s3_bucket_public_access_block.producer), values(aws_s3_bucket_public_access_block.producer_logs), values(aws_s3_bucket_public_access_block.staging), values(aws_s3_bucket_public_access_block.consumer_logs)) :
+      for b in concat([for k, m in module.producer_bucket : m.public_access_block], [module.producer_logs_bucket.public_access_block, module.staging_bucket.public_access_block, module.consumer_logs_bucket.public_access_block]) :
       b.block_public_acls && b.block_public_policy && b.ignore_public_acls && b.restrict_public_buckets
     ])
     error_message = "Every bucket must block public access."
@@ -134,14 +134,14 @@ run "producer_bucket_policies_grant_exactly_the_consumer_roles" {
 
   assert {
     condition = alltrue([
-      for c in concat(values(aws_s3_bucket_server_side_encryption_configuration.producer), values(aws_s3_bucket_server_side_encryption_configuration.staging)) :
-      one(c.rule).apply_server_side_encryption_by_default[0].sse_algorithm == "aws:kms"
+      for m in concat(values(module.producer_bucket), [module.staging_bucket]) :
+      m.sse_algorithm == "aws:kms"
     ])
     error_message = "Data buckets must use SSE-KMS with the module's keys."
   }
 
   assert {
-    condition     = aws_s3_bucket_logging.producer["input"].target_bucket == aws_s3_bucket.producer_logs["logs"].id && aws_s3_bucket_logging.staging["staging"].target_bucket == aws_s3_bucket.consumer_logs["logs"].id
+    condition     = module.producer_bucket["input"].access_logging_target_bucket == module.producer_logs_bucket.name && module.staging_bucket.access_logging_target_bucket == module.consumer_logs_bucket.name
     error_message = "Data buckets must log to their account's access-log bucket."
   }
 }
@@ -331,3 +331,40 @@ run "network_peering_endpoints_and_redshift" {
     error_message = "The crawler must crawl the producer's input prefix; the job must run the uploaded script."
   }
 }
+
+run "airflow_connects_to_redshift_with_iam_not_a_password" {
+  command = apply
+
+  # Before: the connection secret had no value from Terraform; a script copied the admin password into it.
+  assert {
+    condition = jsondecode(aws_secretsmanager_secret_version.redshift_connection[0].secret_string) == {
+      conn_type = "redshift"
+      host      = "sales.222222222222.us-east-1.redshift-serverless.amazonaws.com"
+      port      = 5439
+      schema    = "dev"
+      extra     = { iam = true, is_serverless = true, serverless_work_group = "sales", region = "us-east-1" }
+    }
+    error_message = "The Airflow Redshift connection must use IAM authentication (GetCredentials on the workgroup) and hold no login or password."
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.mwaa[0].policy).Statement : s.Resource if s.Sid == "RedshiftDataOnWorkgroup"]) == "arn:aws:redshift-serverless:us-east-1:222222222222:workgroup/11111111-2222-3333-4444-555555555555" && contains(one([for s in jsondecode(aws_iam_role_policy.mwaa[0].policy).Statement : s.Action if s.Sid == "RedshiftDataOnWorkgroup"]), "redshift-serverless:GetCredentials")
+    error_message = "The MWAA role gets temporary database credentials for this workgroup only."
+  }
+
+  assert {
+    condition     = aws_redshiftdata_statement.pipeline_user[0].sql == "CREATE USER \"IAMR:mwaa-prod\" PASSWORD DISABLE" && output.redshift_database_user == "IAMR:mwaa-prod"
+    error_message = "The SQL bootstrap must create the IAM-mapped database user of the MWAA role, without a password."
+  }
+
+  assert {
+    condition = toset([for k, st in aws_redshiftdata_statement.pipeline_grants : st.sql]) == toset([
+      "GRANT USAGE ON SCHEMA etl TO \"IAMR:mwaa-prod\"",
+      "GRANT EXECUTE ON PROCEDURE etl.load_curated(VARCHAR, VARCHAR), etl.clear_staging() TO \"IAMR:mwaa-prod\"",
+      "REVOKE EXECUTE ON PROCEDURE etl.load_curated(VARCHAR, VARCHAR), etl.clear_staging() FROM PUBLIC",
+      "GRANT SELECT ON TABLE etl.sales_daily TO \"IAMR:mwaa-prod\"",
+    ])
+    error_message = "The pipeline's database user may use the schema, run the two SECURITY DEFINER procedures and read the daily aggregate (UNLOAD): nothing else, and nothing for PUBLIC."
+  }
+}
+

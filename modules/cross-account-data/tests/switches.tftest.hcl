@@ -55,7 +55,7 @@ run "create_false_creates_nothing_and_outputs_null" {
 
   assert {
     condition = (
-      length(aws_s3_bucket.producer) + length(aws_s3_bucket.producer_logs) + length(aws_s3_bucket.staging) +
+      length(module.producer_bucket) + (module.producer_logs_bucket.arn == null ? 0 : 1) + (module.staging_bucket.arn == null ? 0 : 1) +
       length(aws_iam_role.glue) + length(aws_iam_role.redshift) + length(aws_iam_role.producer_unload) +
       length(aws_iam_role_policy.mwaa) + length(aws_kms_key.producer) + length(aws_kms_key.consumer) +
       length(aws_glue_job.transform) + length(aws_vpc_peering_connection.mwaa_redshift) + length(aws_vpc_endpoint.s3) +

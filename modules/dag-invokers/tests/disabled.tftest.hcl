@@ -13,7 +13,7 @@ run "nothing_is_created" {
     }
   }
   assert {
-    condition     = length(aws_lambda_function.this) == 0 && length(aws_sqs_queue.dlq) == 0 && length(aws_kms_key.this) == 0 && length(aws_scheduler_schedule.this) == 0 && length(aws_cloudwatch_event_rule.s3) == 0 && length(aws_iam_role.lambda) == 0
+    condition     = length(module.invoker) == 0 && output.dlq_arns == null && length(aws_kms_key.this) == 0 && length(aws_scheduler_schedule.this) == 0 && length(aws_cloudwatch_event_rule.s3) == 0 && output.function_role_arns == null
     error_message = "resources were created with create = false"
   }
   assert {

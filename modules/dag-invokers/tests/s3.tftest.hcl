@@ -45,7 +45,7 @@ run "eventbridge_rule_filters_prefixes" {
   command = apply
 
   assert {
-    condition     = keys(aws_lambda_function.this) == ["s3"] && length(aws_scheduler_schedule.this) == 0 && aws_s3_bucket_notification.eventbridge[0].eventbridge == true
+    condition     = keys(module.invoker) == ["s3"] && length(aws_scheduler_schedule.this) == 0 && aws_s3_bucket_notification.eventbridge[0].eventbridge == true
     error_message = "expected only the S3 invoker with EventBridge notifications on the bucket"
   }
   assert {
@@ -57,7 +57,7 @@ run "eventbridge_rule_filters_prefixes" {
     error_message = "the rule must match Object Created in the bucket under the routed prefixes"
   }
   assert {
-    condition     = aws_cloudwatch_event_target.s3[0].dead_letter_config[0].arn == aws_sqs_queue.dlq["s3"].arn && aws_cloudwatch_event_target.s3[0].retry_policy[0].maximum_retry_attempts == 3
+    condition     = aws_cloudwatch_event_target.s3[0].dead_letter_config[0].arn == module.invoker["s3"].dlq_arn && aws_cloudwatch_event_target.s3[0].retry_policy[0].maximum_retry_attempts == 3
     error_message = "the target needs a DLQ and a retry policy"
   }
   assert {
@@ -69,15 +69,15 @@ run "eventbridge_rule_filters_prefixes" {
     error_message = "only the rule may write dead letters"
   }
   assert {
-    condition     = jsondecode(aws_lambda_function.this["s3"].environment[0].variables.KEY_ROUTES)["sales/"] == { dag_id = "sales_etl", conf = { layer = "raw" } } && jsondecode(aws_lambda_function.this["s3"].environment[0].variables.BUCKETS) == ["landing-zone"]
+    condition     = jsondecode(module.invoker["s3"].functions["s3"].environment[0].variables.KEY_ROUTES)["sales/"] == { dag_id = "sales_etl", conf = { layer = "raw" } } && jsondecode(module.invoker["s3"].functions["s3"].environment[0].variables.BUCKETS) == ["landing-zone"]
     error_message = "KEY_ROUTES / BUCKETS wrong"
   }
   assert {
-    condition     = jsondecode(aws_iam_role_policy.lambda["s3"].policy).Statement[0].Resource == ["arn:aws:airflow:us-east-1:111122223333:environment/etl"]
+    condition     = jsondecode(module.invoker["s3"].role_policy).Statement[0].Resource == ["arn:aws:airflow:us-east-1:111122223333:environment/etl"]
     error_message = "InvokeRestApi must be scoped to the environment"
   }
   assert {
-    condition     = output.s3_rule_arn == aws_cloudwatch_event_rule.s3[0].arn && output.dlq_arns == { s3 = aws_sqs_queue.dlq["s3"].arn } && output.schedule_arns == null
+    condition     = output.s3_rule_arn == aws_cloudwatch_event_rule.s3[0].arn && output.dlq_arns == { s3 = module.invoker["s3"].dlq_arn } && output.schedule_arns == null
     error_message = "outputs wrong"
   }
 }

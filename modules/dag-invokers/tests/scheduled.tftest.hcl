@@ -38,7 +38,7 @@ run "one_schedule_per_flow" {
   command = apply
 
   assert {
-    condition     = length(aws_scheduler_schedule.this) == 2 && keys(aws_lambda_function.this) == ["scheduled"] && length(aws_cloudwatch_event_rule.s3) == 0
+    condition     = length(aws_scheduler_schedule.this) == 2 && keys(module.invoker) == ["scheduled"] && length(aws_cloudwatch_event_rule.s3) == 0
     error_message = "expected two schedules and only the scheduled invoker"
   }
   assert {
@@ -54,23 +54,23 @@ run "one_schedule_per_flow" {
     error_message = "flexible windows wrong"
   }
   assert {
-    condition     = aws_scheduler_schedule.this["daily_sales"].target[0].dead_letter_config[0].arn == aws_sqs_queue.dlq["scheduled"].arn && aws_scheduler_schedule.this["daily_sales"].kms_key_arn == aws_kms_key.this[0].arn
+    condition     = aws_scheduler_schedule.this["daily_sales"].target[0].dead_letter_config[0].arn == module.invoker["scheduled"].dlq_arn && aws_scheduler_schedule.this["daily_sales"].kms_key_arn == aws_kms_key.this[0].arn
     error_message = "schedules need the DLQ and the CMK"
   }
   assert {
-    condition     = jsondecode(aws_lambda_function.this["scheduled"].environment[0].variables.FLOWS) == { daily_sales = { dag_id = "sales_etl", conf = { mode = "full" } }, hourly_ping = { dag_id = "ping", conf = {} } }
+    condition     = jsondecode(module.invoker["scheduled"].functions["scheduled"].environment[0].variables.FLOWS) == { daily_sales = { dag_id = "sales_etl", conf = { mode = "full" } }, hourly_ping = { dag_id = "ping", conf = {} } }
     error_message = "FLOWS must map flow ids to DAG ids and conf"
   }
   assert {
-    condition     = aws_lambda_function.this["scheduled"].environment[0].variables.MWAA_ENVIRONMENT_NAME == "prod-env" && aws_lambda_function.this["scheduled"].environment[0].variables.AIRFLOW_VERSION == "3.0.6" && aws_lambda_function.this["scheduled"].handler == "mwaa_platform.airflow_api.handlers.scheduled"
+    condition     = module.invoker["scheduled"].functions["scheduled"].environment[0].variables.MWAA_ENVIRONMENT_NAME == "prod-env" && module.invoker["scheduled"].functions["scheduled"].environment[0].variables.AIRFLOW_VERSION == "3.0.6" && module.invoker["scheduled"].functions["scheduled"].handler == "mwaa_platform.airflow_api.handlers.scheduled"
     error_message = "function configuration wrong"
   }
   assert {
-    condition     = jsondecode(aws_iam_role_policy.lambda["scheduled"].policy).Statement[0] == { Sid = "InvokeRestApiOnTheOneEnvironment", Effect = "Allow", Action = ["airflow:InvokeRestApi"], Resource = ["arn:aws:airflow:eu-west-1:111122223333:environment/prod-env"] }
+    condition     = jsondecode(module.invoker["scheduled"].role_policy).Statement[0] == { Sid = "InvokeRestApiOnTheOneEnvironment", Effect = "Allow", Action = ["airflow:InvokeRestApi"], Resource = ["arn:aws:airflow:eu-west-1:111122223333:environment/prod-env"] }
     error_message = "the function may call airflow:InvokeRestApi on the one environment only"
   }
   assert {
-    condition     = alltrue([for s in jsondecode(aws_iam_role_policy.lambda["scheduled"].policy).Statement : alltrue([for a in s.Action : !endswith(a, "*")])])
+    condition     = alltrue([for s in jsondecode(module.invoker["scheduled"].role_policy).Statement : alltrue([for a in s.Action : !endswith(a, "*")])])
     error_message = "no wildcard actions"
   }
   assert {
@@ -78,11 +78,11 @@ run "one_schedule_per_flow" {
     error_message = "the scheduler role may invoke only the scheduled invoker and trusts only this account's schedules"
   }
   assert {
-    condition     = aws_cloudwatch_log_group.this["scheduled"].kms_key_id == aws_kms_key.this[0].arn && aws_cloudwatch_log_group.this["scheduled"].retention_in_days == 365 && aws_sqs_queue.dlq["scheduled"].kms_master_key_id == aws_kms_key.this[0].arn
+    condition     = module.invoker["scheduled"].log_group_kms_key_id == aws_kms_key.this[0].arn && module.invoker["scheduled"].log_group_retention_in_days == 365 && module.invoker["scheduled"].dlq_kms_key_id == aws_kms_key.this[0].arn
     error_message = "logs and DLQ must be KMS-encrypted"
   }
   assert {
-    condition     = output.schedule_group_name == "dag-invokers" && length(output.schedule_arns) == 2 && output.s3_function_arn == null && output.s3_rule_arn == null && output.scheduled_function_arn == aws_lambda_function.this["scheduled"].arn
+    condition     = output.schedule_group_name == "dag-invokers" && length(output.schedule_arns) == 2 && output.s3_function_arn == null && output.s3_rule_arn == null && output.scheduled_function_arn == module.invoker["scheduled"].functions["scheduled"].arn
     error_message = "outputs wrong"
   }
 }
@@ -93,7 +93,7 @@ run "bring_your_own_key" {
     kms = { create = false, key_arn = "arn:aws:kms:eu-west-1:111122223333:key/abcd" }
   }
   assert {
-    condition     = length(aws_kms_key.this) == 0 && aws_sqs_queue.dlq["scheduled"].kms_master_key_id == "arn:aws:kms:eu-west-1:111122223333:key/abcd"
+    condition     = length(aws_kms_key.this) == 0 && module.invoker["scheduled"].dlq_kms_key_id == "arn:aws:kms:eu-west-1:111122223333:key/abcd"
     error_message = "an existing key must be used as given"
   }
 }

@@ -55,12 +55,12 @@ run "warm_standby_control_plane" {
   command = plan
 
   assert {
-    condition     = length(aws_lambda_function.step) == 12 && alltrue([for k, f in aws_lambda_function.step : f.handler == "mwaa_platform.failover.handlers.${k}"])
+    condition     = length(module.lambda.functions) == 12 && alltrue([for k, f in module.lambda.functions : f.handler == "mwaa_platform.failover.handlers.${k}"])
     error_message = "One Lambda per state-machine task, each with its handler of the same name."
   }
 
   assert {
-    condition     = aws_lambda_function.step["verify"].timeout == 900 && aws_lambda_function.step["acquire_lease"].timeout == 60
+    condition     = module.lambda.functions["verify"].timeout == 900 && module.lambda.functions["acquire_lease"].timeout == 60
     error_message = "Lambda timeouts come from handlers.json (the Python step list)."
   }
 
@@ -115,6 +115,8 @@ run "backup_restore_grants_create_environment" {
       subnet_ids         = ["subnet-1", "subnet-2"]
       security_group_ids = ["sg-1"]
       source_bucket_arn  = "arn:aws:s3:::fo-test-dags-replica"
+      # an option that is a credential, as real configurations carry (smtp, secrets backend kwargs)
+      airflow_configuration_options = { "secrets.backend_kwargs" = "{\"connections_prefix\": \"airflow/connections\"}", "smtp.smtp_password" = "not-for-logs" }
     }
     timeouts = { restore = 900, poll = 15 }
   }
@@ -122,6 +124,16 @@ run "backup_restore_grants_create_environment" {
   assert {
     condition     = jsondecode(aws_ssm_parameter.config[0].value).secondary_overrides.NetworkConfiguration.SubnetIds == ["subnet-1", "subnet-2"] && jsondecode(aws_ssm_parameter.config[0].value).secondary_overrides.ExecutionRoleArn == "arn:aws:iam::111122223333:role/fo-test-secondary-exec"
     error_message = "backup_restore must pass the secondary's network and role as CreateEnvironment overrides."
+  }
+
+  assert {
+    condition     = aws_ssm_parameter.config[0].type == "SecureString" && aws_ssm_parameter.config[0].key_id == "arn:aws:kms:us-west-2:111122223333:key/33333333-3333-3333-3333-333333333333"
+    error_message = "The failover configuration carries the secondary's Airflow configuration options: SecureString under the module's key, never String."
+  }
+
+  assert {
+    condition     = issensitive(output.failover_config) && issensitive(local.overrides.AirflowConfigurationOptions)
+    error_message = "failover_config (and the Airflow configuration options in it) may hold secrets: the output must be sensitive."
   }
 
   assert {
@@ -138,7 +150,7 @@ run "disabled_creates_nothing" {
   }
 
   assert {
-    condition     = length(aws_lambda_function.step) == 0 && length(aws_sfn_state_machine.this) == 0 && length(aws_dynamodb_table.state) == 0 && length(aws_kms_key.this) == 0
+    condition     = module.lambda.functions == null && length(aws_sfn_state_machine.this) == 0 && length(aws_dynamodb_table.state) == 0 && length(aws_kms_key.this) == 0
     error_message = "create = false must plan nothing."
   }
 

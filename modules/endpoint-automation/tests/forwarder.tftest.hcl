@@ -30,7 +30,7 @@ run "participant_forwards_to_the_owner" {
   command = apply
 
   assert {
-    condition     = length(aws_lambda_function.this) == 0 && length(aws_iam_role.lambda) == 0 && output.function_arn == null
+    condition     = module.lambda.functions == null && module.lambda.role_arn == null && output.function_arn == null
     error_message = "a forwarder runs no function"
   }
   assert {

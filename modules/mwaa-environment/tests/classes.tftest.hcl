@@ -159,14 +159,3 @@ run "two_xlarge_with_raised_worker_quota" {
     error_message = "mw1.2xlarge runs 80 tasks per worker"
   }
 }
-
-run "every_offered_airflow_version" {
-  command = plan
-  variables {
-    airflow_version = "2.7.2"
-  }
-  assert {
-    condition     = aws_mwaa_environment.this[0].airflow_version == "2.7.2"
-    error_message = "oldest offered version must pass"
-  }
-}

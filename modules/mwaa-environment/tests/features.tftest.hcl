@@ -53,6 +53,12 @@ run "execution_role_is_scoped_to_this_environment" {
     condition     = [for s in jsondecode(aws_iam_role_policy.execution[0].policy).Statement : s.Resource if s.Sid == "ReadSourceBucket"][0] == ["arn:aws:s3:::airflow-feature-test-111122223333-us-east-1", "arn:aws:s3:::airflow-feature-test-111122223333-us-east-1/*"]
     error_message = "S3 read must be limited to the environment's bucket"
   }
+
+  assert {
+    # s3:ListAllMyBuckets has no resource type: only Resource "*" matches it, a bucket ARN never does.
+    condition     = one([for s in jsondecode(aws_iam_role_policy.execution[0].policy).Statement : s if s.Sid == "NoBucketListing"]) == { Sid = "NoBucketListing", Effect = "Deny", Action = ["s3:ListAllMyBuckets"], Resource = "*" }
+    error_message = "The bucket-listing Deny must be on Resource \"*\" (the only resource s3:ListAllMyBuckets is evaluated against)."
+  }
   assert {
     condition     = [for s in jsondecode(aws_iam_role_policy.execution[0].policy).Statement : s.Resource if s.Sid == "WriteOwnLogs"][0][0] == "arn:aws:logs:us-east-1:111122223333:log-group:airflow-feature-test-*"
     error_message = "logs must be limited to the environment's log groups"
@@ -218,6 +224,10 @@ run "presets_render_airflow_2_options_and_secret_permissions" {
     error_message = "extra options missing"
   }
   assert {
+    condition     = issensitive(output.airflow_configuration_options) && !issensitive(output.capacity.tasks_per_worker)
+    error_message = "airflow_configuration_options may carry secrets (smtp passwords, backend kwargs): the output must be sensitive; capacity stays readable."
+  }
+  assert {
     condition = [for s in jsondecode(aws_iam_role_policy.execution[0].policy).Statement : s.Resource if s.Sid == "ReadAirflowSecrets"][0] == [
       "arn:aws:secretsmanager:us-east-1:111122223333:secret:airflow/connections/*",
       "arn:aws:secretsmanager:us-east-1:111122223333:secret:airflow/variables/*",
@@ -274,27 +284,27 @@ run "logging_is_typed_and_log_groups_follow_it" {
 run "bucket_is_hardened" {
   command = apply
   assert {
-    condition     = aws_s3_bucket_versioning.source[0].versioning_configuration[0].status == "Enabled"
+    condition     = module.source_bucket.versioning_status == "Enabled"
     error_message = "MWAA needs a versioned bucket"
   }
   assert {
-    condition     = aws_s3_bucket_public_access_block.source[0].block_public_acls && aws_s3_bucket_public_access_block.source[0].block_public_policy && aws_s3_bucket_public_access_block.source[0].ignore_public_acls && aws_s3_bucket_public_access_block.source[0].restrict_public_buckets
+    condition     = module.source_bucket.public_access_block.block_public_acls && module.source_bucket.public_access_block.block_public_policy && module.source_bucket.public_access_block.ignore_public_acls && module.source_bucket.public_access_block.restrict_public_buckets
     error_message = "public access must be blocked"
   }
   assert {
-    condition     = jsondecode(aws_s3_bucket_policy.source[0].policy).Statement[0].Condition.Bool["aws:SecureTransport"] == "false" && jsondecode(aws_s3_bucket_policy.source[0].policy).Statement[0].Effect == "Deny"
+    condition     = jsondecode(module.source_bucket.policy).Statement[0].Condition.Bool["aws:SecureTransport"] == "false" && jsondecode(module.source_bucket.policy).Statement[0].Effect == "Deny"
     error_message = "the bucket must deny non-TLS access"
   }
   assert {
-    condition     = one(one(aws_s3_bucket_server_side_encryption_configuration.source[0].rule).apply_server_side_encryption_by_default).kms_master_key_id == aws_kms_key.this[0].arn
+    condition     = module.source_bucket.sse_kms_key_arn == aws_kms_key.this[0].arn
     error_message = "the bucket must use SSE-KMS with the environment key"
   }
   assert {
-    condition     = aws_s3_bucket.source[0].bucket == "airflow-feature-test-111122223333-us-east-1" && aws_mwaa_environment.this[0].source_bucket_arn == aws_s3_bucket.source[0].arn
+    condition     = module.source_bucket.id == "airflow-feature-test-111122223333-us-east-1" && aws_mwaa_environment.this[0].source_bucket_arn == module.source_bucket.arn
     error_message = "derived bucket name or its use by the environment is wrong"
   }
   assert {
-    condition     = length(aws_s3_bucket_logging.source) == 0
+    condition     = module.source_bucket.access_logging_target_bucket == null
     error_message = "no access logging without a target bucket"
   }
 }
@@ -305,7 +315,7 @@ run "access_logs_when_a_target_is_given" {
     source_bucket = { access_log_bucket = "org-s3-access-logs" }
   }
   assert {
-    condition     = aws_s3_bucket_logging.source[0].target_bucket == "org-s3-access-logs"
+    condition     = module.source_bucket.access_logging_target_bucket == "org-s3-access-logs"
     error_message = "access logging not configured"
   }
 }
@@ -331,7 +341,7 @@ run "bring_your_own_bucket_role_and_key" {
     requirements   = { source = "tests/fixtures/requirements.txt" }
   }
   assert {
-    condition     = length(aws_s3_bucket.source) == 0 && length(aws_iam_role.execution) == 0 && length(aws_kms_key.this) == 0
+    condition     = module.source_bucket.arn == null && length(aws_iam_role.execution) == 0 && length(aws_kms_key.this) == 0
     error_message = "nothing may be created for brought-in resources"
   }
   assert {

@@ -52,6 +52,9 @@ mock_provider "aws" {
   mock_resource "aws_kms_key" {
     defaults = { arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555" }
   }
+  mock_resource "aws_wafv2_web_acl" {
+    defaults = { arn = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/sso-test-sso/66666666-2222-3333-4444-555555555555" }
+  }
 }
 
 variables {
@@ -96,7 +99,7 @@ run "applies_against_mocks" {
   }
 
   assert {
-    condition     = aws_lambda_permission.alb[0].source_arn == aws_lb_target_group.authenticator[0].arn && aws_lb_target_group_attachment.authenticator[0].target_id == aws_lambda_function.authenticator[0].arn
+    condition     = aws_lambda_permission.alb[0].source_arn == aws_lb_target_group.authenticator[0].arn && aws_lb_target_group_attachment.authenticator[0].target_id == module.authenticator.functions["authenticator"].arn
     error_message = "Only the SSO target group may invoke the authenticator, and it targets the authenticator."
   }
 }

@@ -56,6 +56,9 @@ mock_provider "aws" {
   mock_resource "aws_kms_key" {
     defaults = { arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555" }
   }
+  mock_resource "aws_wafv2_web_acl" {
+    defaults = { arn = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/sso-test-sso/66666666-2222-3333-4444-555555555555" }
+  }
 }
 
 variables {
@@ -188,22 +191,22 @@ run "creates_and_wires_everything" {
   }
 
   assert {
-    condition     = jsondecode(aws_lambda_function.authenticator[0].environment[0].variables.MWAA_SSO_ENVIRONMENTS).prod == { name = "prod-airflow", region = "us-west-2", roles = ["Op", "Viewer"], hosts = ["prod-airflow.example.com"] }
+    condition     = jsondecode(module.authenticator.functions["authenticator"].environment[0].variables.MWAA_SSO_ENVIRONMENTS).prod == { name = "prod-airflow", region = "us-west-2", roles = ["Op", "Viewer"], hosts = ["prod-airflow.example.com"] }
     error_message = "The Lambda must receive each environment's name, region, roles and hosts."
   }
 
   assert {
-    condition     = aws_lambda_function.authenticator[0].environment[0].variables.MWAA_SSO_ALB_ARN == aws_lb.this[0].arn
+    condition     = module.authenticator.functions["authenticator"].environment[0].variables.MWAA_SSO_ALB_ARN == aws_lb.this[0].arn
     error_message = "The Lambda must check the JWT signer against this ALB's ARN."
   }
 
   assert {
-    condition     = aws_lambda_function.authenticator[0].handler == "mwaa_platform.sso.handler.handler" && aws_lambda_function.authenticator[0].tracing_config[0].mode == "Active"
+    condition     = module.authenticator.functions["authenticator"].handler == "mwaa_platform.sso.handler.handler" && module.authenticator.functions["authenticator"].tracing_config[0].mode == "Active"
     error_message = "Wrong handler or tracing."
   }
 
   assert {
-    condition     = !contains(values(aws_lambda_function.authenticator[0].environment[0].variables), "from-secrets-manager")
+    condition     = !contains(values(module.authenticator.functions["authenticator"].environment[0].variables), "from-secrets-manager")
     error_message = "The client secret must never be handed to the Lambda."
   }
 
@@ -213,23 +216,109 @@ run "creates_and_wires_everything" {
   }
 
   assert {
-    condition     = length(aws_wafv2_web_acl_association.this) == 0 && length(aws_vpc_peering_connection.private_webserver) == 0
-    error_message = "No WAF association or peering unless asked for."
+    condition     = aws_wafv2_web_acl_association.this[0].web_acl_arn == aws_wafv2_web_acl.this[0].arn && length(aws_vpc_peering_connection.private_webserver) == 0
+    error_message = "The module's web ACL is associated by default (even with an internal ALB); no peering unless asked for."
   }
 
   assert {
-    condition     = [for r in aws_s3_bucket_server_side_encryption_configuration.access_logs[0].rule : r.apply_server_side_encryption_by_default[0].sse_algorithm] == ["AES256"]
+    condition     = module.access_logs_bucket.sse_algorithm == "AES256"
     error_message = "ALB log delivery needs SSE-S3 on the log bucket."
   }
 
   assert {
-    condition     = aws_s3_bucket_public_access_block.access_logs[0].block_public_policy && aws_s3_bucket_public_access_block.access_logs[0].restrict_public_buckets
+    condition     = module.access_logs_bucket.public_access_block.block_public_policy && module.access_logs_bucket.public_access_block.restrict_public_buckets
     error_message = "The log bucket must block public access."
   }
 
   assert {
     condition     = output.logout_url == "https://internal-sso-test-sso-1.us-east-1.elb.amazonaws.com/logout" && output.login_urls["prod"] == "https://internal-sso-test-sso-1.us-east-1.elb.amazonaws.com/prod"
     error_message = "Login and logout URLs must be built on the ALB DNS name."
+  }
+}
+
+run "creates_and_associates_a_web_acl_with_managed_rules" {
+  command = plan
+
+  variables {
+    internal = false
+  }
+
+  assert {
+    condition = (
+      aws_wafv2_web_acl.this[0].scope == "REGIONAL" &&
+      toset([for r in aws_wafv2_web_acl.this[0].rule : r.statement[0].managed_rule_group_statement[0].name]) == toset(["AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesCommonRuleSet"]) &&
+      alltrue([for r in aws_wafv2_web_acl.this[0].rule : r.statement[0].managed_rule_group_statement[0].vendor_name == "AWS" && length(r.override_action[0].none) == 1])
+    )
+    error_message = "By default the module creates a regional web ACL with AWS's known-bad-inputs (Log4j) and common rule groups, enforcing (override none)."
+  }
+
+  assert {
+    condition     = length(aws_wafv2_web_acl_association.this) == 1 && length(aws_wafv2_web_acl_logging_configuration.this) == 1 && startswith(aws_cloudwatch_log_group.waf[0].name, "aws-waf-logs-") && aws_cloudwatch_log_group.waf[0].kms_key_id == "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    error_message = "The web ACL is associated with the ALB and logs to an encrypted aws-waf-logs-* group."
+  }
+}
+
+run "refuses_internet_facing_without_waf" {
+  command = plan
+
+  variables {
+    internal           = false
+    create_waf_web_acl = false
+  }
+
+  expect_failures = [var.allow_internet_facing_without_waf]
+}
+
+run "internet_facing_without_waf_only_by_explicit_choice" {
+  command = plan
+
+  variables {
+    internal                          = false
+    create_waf_web_acl                = false
+    allow_internet_facing_without_waf = true
+  }
+
+  assert {
+    condition     = length(aws_wafv2_web_acl.this) == 0 && length(aws_wafv2_web_acl_association.this) == 0
+    error_message = "The caller's documented opt-out leaves the ALB without a web ACL."
+  }
+}
+
+run "vpc_authenticator_has_scoped_network_interface_permissions" {
+  command = plan
+
+  variables {
+    authenticator = {
+      zip_path           = "tests/fixtures/authenticator.zip"
+      subnet_ids         = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
+      security_group_ids = ["sg-0cccccccccccccccc"]
+    }
+  }
+
+  assert {
+    condition = toset([for s in jsondecode(module.authenticator.role_policy).Statement : s.Resource if s.Sid == "CreateNetworkInterfacesInGivenSubnets"][0]) == toset([
+      "arn:aws:ec2:us-east-1:123456789012:network-interface/*",
+      "arn:aws:ec2:us-east-1:123456789012:subnet/subnet-0aaaaaaaaaaaaaaaa",
+      "arn:aws:ec2:us-east-1:123456789012:subnet/subnet-0bbbbbbbbbbbbbbbb",
+      "arn:aws:ec2:us-east-1:123456789012:security-group/sg-0cccccccccccccccc",
+    ])
+    error_message = "CreateNetworkInterface must be limited to the given subnets and security groups."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(module.authenticator.role_policy).Statement :
+      !anytrue([for a in s.Action : startswith(a, "logs:")]) || s.Resource == ["arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/sso-test-authenticator:*"]
+    ])
+    error_message = "Logs only on the function's own log group (no AWSLambdaVPCAccessExecutionRole logs on *)."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(module.authenticator.role_policy).Statement :
+      alltrue([for a in s.Action : startswith(a, "ec2:Describe") || contains(["xray:PutTraceSegments", "xray:PutTelemetryRecords"], a)]) if contains(s.Resource, "*")
+    ])
+    error_message = "Only EC2 Describe actions and the two X-Ray writes (no resource-level permissions exist for them) may use \"*\"."
   }
 }
 
@@ -247,7 +336,7 @@ run "disabled_creates_nothing" {
   }
 
   assert {
-    condition     = length(aws_lb.this) == 0 && length(aws_lambda_function.authenticator) == 0 && length(aws_dynamodb_table.authorizations) == 0 && length(aws_iam_role.access) == 0 && length(aws_kms_key.this) == 0 && length(aws_s3_bucket.access_logs) == 0
+    condition     = length(aws_lb.this) == 0 && module.authenticator.functions == null && length(aws_dynamodb_table.authorizations) == 0 && length(aws_iam_role.access) == 0 && length(aws_kms_key.this) == 0 && module.access_logs_bucket.arn == null
     error_message = "create = false must plan nothing."
   }
 
@@ -290,12 +379,12 @@ run "waf_peering_passed_secret_and_own_key" {
   }
 
   assert {
-    condition     = aws_wafv2_web_acl_association.this[0].web_acl_arn == var.waf_web_acl_arn
-    error_message = "The given web ACL must be associated with the ALB."
+    condition     = aws_wafv2_web_acl_association.this[0].web_acl_arn == var.waf_web_acl_arn && length(aws_wafv2_web_acl.this) == 0
+    error_message = "The given web ACL must be associated with the ALB, and no web ACL of the module's created."
   }
 
   assert {
-    condition     = length(aws_kms_key.this) == 0 && aws_dynamodb_table.authorizations[0].server_side_encryption[0].kms_key_arn == var.kms_key_arn && aws_lambda_function.authenticator[0].kms_key_arn == var.kms_key_arn
+    condition     = length(aws_kms_key.this) == 0 && aws_dynamodb_table.authorizations[0].server_side_encryption[0].kms_key_arn == var.kms_key_arn && module.authenticator.functions["authenticator"].kms_key_arn == var.kms_key_arn
     error_message = "A given KMS key must be used everywhere and no key created."
   }
 
@@ -310,7 +399,7 @@ run "waf_peering_passed_secret_and_own_key" {
   }
 
   assert {
-    condition     = length(aws_s3_bucket.access_logs) == 0 && aws_lb.this[0].access_logs[0].bucket == "central-alb-logs" && aws_lb.this[0].access_logs[0].prefix == "airflow/sso"
+    condition     = module.access_logs_bucket.arn == null && aws_lb.this[0].access_logs[0].bucket == "central-alb-logs" && aws_lb.this[0].access_logs[0].prefix == "airflow/sso"
     error_message = "An existing log bucket must be used as given, without creating one."
   }
 

@@ -52,11 +52,15 @@ def load_document(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ImportFileError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ImportFileError(f"{path} is not UTF-8 text") from None
     if suffix == ".json":
         try:
             return json.loads(text)
         except ValueError as exc:  # the message quotes no content, only positions
             raise ImportFileError(f"{path} is not valid JSON (line {getattr(exc, 'lineno', '?')})") from None
+        except RecursionError:
+            raise ImportFileError(f"{path} nests too deeply") from None
     if suffix in (".yaml", ".yml"):
         import yaml
 
@@ -66,6 +70,8 @@ def load_document(path: Path) -> Any:
             mark = getattr(exc, "problem_mark", None)
             line = f" (line {mark.line + 1})" if mark is not None else ""
             raise ImportFileError(f"{path} is not valid YAML{line}") from None
+        except RecursionError:
+            raise ImportFileError(f"{path} nests too deeply") from None
     raise ImportFileError(f"{path}: use a .json, .yaml or .yml file")
 
 
@@ -83,13 +89,19 @@ def parse_variables(doc: Any) -> dict[str, str]:
         _check_key("variable key", key)
         if value is None:
             raise ImportFileError(f"variable {key}: null value (use an empty string)")
-        out[key] = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+        try:
+            out[key] = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+        except (TypeError, ValueError):  # YAML dates, binary, self-references: quote the value instead
+            raise ImportFileError(f"variable {key}: a {type(value).__name__} value is not JSON; quote it") from None
     return out
 
 
 def connection_from_uri(conn_id: str, uri: str) -> dict[str, Any]:
     """Airflow's connection URI form: ``type://login:password@host:port/schema?extra1=v1``."""
-    parts = urlsplit(uri)
+    try:
+        parts = urlsplit(uri)
+    except ValueError:  # e.g. an unclosed IPv6 bracket; the message would quote the URI (and its password)
+        raise ImportFileError(f"connection {conn_id}: not a valid connection URI") from None
     if not parts.scheme:
         raise ImportFileError(f"connection {conn_id}: not a connection URI (expected type://...)")
     conn: dict[str, Any] = {"conn_type": parts.scheme.replace("-", "_")}

@@ -34,13 +34,23 @@ class AssetError(ValueError):
     """An asset is not in the shape MWAA (or the local runtime) needs."""
 
 
+def _read_text(path: Path) -> str:
+    """A requirements file's text; AssetError (not a traceback) when it is unreadable or not UTF-8."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise AssetError(f"{path} is not UTF-8 text") from None
+    except OSError as exc:
+        raise AssetError(f"cannot read {path}: {exc.strerror}") from None
+
+
 def requirements_file(airflow_version: str, root: Path | None = None) -> Path:
     return (root or repo_root()) / "requirements" / f"requirements-{airflow_version}.txt"
 
 
 def constraint_of(path: Path) -> tuple[str, str]:
     """(Airflow version, Python version) named by the file's GitHub constraint line."""
-    for line in path.read_text().splitlines():
+    for line in _read_text(path).splitlines():
         match = CONSTRAINT_URL.match(line.strip())
         if match:
             return match["airflow"], match["python"]
@@ -57,7 +67,11 @@ def localize_requirements(src: Path, dest: Path, constraints_dir: Path | None = 
         raise AssetError(f"{src} needs {local.name}, which is not in {local.parent}: add it from Airflow's "
                          f"constraints-{airflow} branch")
     lines = []
-    for line in src.read_text().splitlines():
+    for line in _read_text(src).splitlines():
+        if line.strip().startswith(("--constraint", "-c")) and "raw.githubusercontent.com" in line \
+                and not CONSTRAINT_URL.match(line.strip()):
+            raise AssetError(f"{src}: a --constraint line that is not exactly Airflow's constraints URL "
+                             "would still reach GitHub; fix or remove it")
         lines.append(f"--constraint {local.resolve()}" if CONSTRAINT_URL.match(line.strip()) else line)
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text("\n".join(lines) + "\n")
@@ -67,7 +81,7 @@ def localize_requirements(src: Path, dest: Path, constraints_dir: Path | None = 
 def requirement_lines(path: Path) -> list[str]:
     """The requirement specifiers of a requirements file (no options, comments or Airflow itself)."""
     found = []
-    for raw in path.read_text().splitlines():
+    for raw in _read_text(path).splitlines():
         line = raw.split(" #", 1)[0].strip()
         if not line or line.startswith(("#", "-")):
             continue

@@ -3,7 +3,7 @@
 Fails on any import error (either parse mode) and on files that define DAGs but are silently skipped by
 DagBag's safe mode (it only imports files containing both the words ``airflow`` and ``dag``; MWAA's
 scheduler parses in safe mode, so such a file's DAGs never appear). The parse runs in the runtime's own
-interpreter (``mwaa_platform.local.airflow_runtime``) with a throw-away AIRFLOW_HOME.
+interpreter (``mwaa_platform.airflow_runtime``) with a throw-away AIRFLOW_HOME.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mwaa_platform import airflow_runtime
 from mwaa_platform.dags import assets
 from mwaa_platform.dags.probe import MARKER
-from mwaa_platform.local import airflow_runtime
-from mwaa_platform.local.state import repo_root, state_dir
+from mwaa_platform.paths import repo_root, state_dir
 
 DEFAULT_TIMEOUT = 600.0
 
@@ -116,7 +116,7 @@ def requirements_overlay(runtime: airflow_runtime.AirflowRuntime, lines: list[st
     """The requirements resolved under the version's constraints, what the runtime lacks installed into an
     overlay directory (the local MWAA's mechanism): the shared runtime is never changed, so other processes
     using it meanwhile (Airflow environments, other checks) are never disturbed. Cached by content."""
-    from mwaa_platform.local.mwaa import requirements as mwaa_requirements  # emulation helpers, local use only
+    from mwaa_platform.airflow_runtime import requirements as mwaa_requirements
 
     digest = hashlib.sha256("\n".join([runtime.version, *lines]).encode()).hexdigest()[:16]
     overlay = state_dir() / "cache" / "dags-check" / f"{runtime.version}-{digest}"

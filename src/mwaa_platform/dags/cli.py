@@ -8,7 +8,10 @@ from pathlib import Path
 
 import click
 
-DEFAULT_VERSIONS = ("2.10.3", "3.0.6")
+from mwaa_platform import versions as _versions
+
+# the newest offered version of each major line (from the version table)
+DEFAULT_VERSIONS = tuple(_versions.latest(major) for major in (2, 3))
 
 
 @click.group("dags")
@@ -30,14 +33,15 @@ def group() -> None:
 def check_cmd(versions: tuple[str, ...], dags_dir: Path, plugins_dir: Path | None, requirements: Path | None,
               no_install: bool, as_json: bool) -> None:
     """Fail on import errors and on files DagBag's safe mode silently skips, in each Airflow version."""
+    from mwaa_platform.airflow_runtime import RuntimeUnavailableError
+    from mwaa_platform.dags.assets import AssetError
     from mwaa_platform.dags.check import CheckError, check
-    from mwaa_platform.local.airflow_runtime import RuntimeUnavailableError
 
     results = []
     for version in versions:
         try:
             results.append(check(version, dags_dir, plugins_dir, requirements, install=not no_install))
-        except (CheckError, RuntimeUnavailableError) as exc:
+        except (CheckError, RuntimeUnavailableError, AssetError) as exc:
             raise click.ClickException(str(exc)) from None
     if as_json:
         click.echo(json.dumps([r.__dict__ for r in results], indent=1))

@@ -25,7 +25,8 @@ def fetch_environment(name: str, region: str | None) -> dict[str, Any]:
 
 def _settings(region: str | None, accounts: tuple[str, ...], vpcs: tuple[str, ...]) -> handler.Settings:
     base = handler.Settings.from_env()
-    return handler.Settings(region or base.region, accounts or base.allowed_accounts, vpcs or base.allowed_vpcs)
+    return handler.Settings(region or base.region, accounts or base.allowed_accounts, vpcs or base.allowed_vpcs,
+                            queue_accounts=base.queue_accounts)
 
 
 def _emit(outcome: reconcile.Outcome) -> None:
@@ -75,9 +76,9 @@ def cleanup_command(env_name: str, account: str, region: str | None) -> None:
 def handle_command(event_file: Path, region: str | None, accounts: tuple[str, ...]) -> None:
     """Run the Lambda's logic on a saved EventBridge event (JSON file)."""
     try:
-        event = json.loads(event_file.read_text())
-    except json.JSONDecodeError as exc:
-        raise click.ClickException(f"{event_file} is not JSON: {exc}") from None
+        event = json.loads(event_file.read_text(encoding="utf-8"))
+    except (ValueError, RecursionError) as exc:  # ValueError: not JSON or not UTF-8; RecursionError: nested too deep
+        raise click.ClickException(f"{event_file} is not JSON (UTF-8): {type(exc).__name__}") from None
     _emit(handler.process(event, _settings(region, accounts, ())))
 
 

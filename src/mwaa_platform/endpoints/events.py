@@ -1,8 +1,14 @@
 """Validate an ``MWAA Environment Status Change`` event into a :class:`StatusChange` without any AWS call.
 
 Everything the handler later acts on is checked here: source and detail-type, account and region,
-environment name, subnet and security group ids, endpoint service names and the Celery queue ARN. A
+environment name, subnet and security group ids, endpoint service names and the Celery queue. A
 malformed or foreign event raises :class:`RejectedEvent` with a reason that is safe to log.
+
+The Celery queue is admitted into restrictive SQS endpoint policies, so only MWAA's own queue may pass: an
+``airflow-celery-*`` queue (ARN or URL) in the event's region. In real AWS the queue lives in an account MWAA owns
+(not the environment's, and not published per region), so any 12-digit account passes by default; an operator who
+knows it lists it in ``queue_accounts`` (``ALLOWED_QUEUE_ACCOUNT_IDS``), and then only the event's account and the
+listed ones pass.
 
 MWAA's event detail uses camelCase keys (``name``, ``status``, ``networkConfiguration.subnetIds``,
 ``databaseVpcEndpointService``, ...); the PascalCase spelling of the GetEnvironment API is accepted too,
@@ -73,8 +79,35 @@ def _service_pattern(region: str) -> re.Pattern[str]:
     return re.compile(rf"^com\.amazonaws\.vpce\.{re.escape(region)}\.vpce-svc-[0-9a-f]{{8,17}}$")
 
 
-def _queue_pattern(region: str) -> re.Pattern[str]:
-    return re.compile(rf"^arn:aws(-[a-z]+)*:sqs:{re.escape(region)}:\d{{12}}:[A-Za-z0-9_-]{{1,80}}$")
+_QUEUE_ARN = re.compile(r"^arn:(?P<partition>aws(?:-[a-z]+)*):sqs:(?P<region>[^:]*):(?P<account>[^:]*):(?P<name>.*)$")
+_QUEUE_URL = re.compile(r"^https://(?:sqs\.(?P<region>[a-z0-9-]+)|(?P<legacy>[a-z0-9-]+)\.queue)"
+                        r"\.amazonaws\.com(?P<cn>\.cn)?/(?P<account>[^/]*)/(?P<name>[^/]*)$")
+_CELERY_QUEUE_NAME = re.compile(r"^airflow-celery-[A-Za-z0-9_-]{1,65}$")  # SQS names: at most 80 characters
+
+
+def celery_queue_arn(value: str, region: str, account: str, queue_accounts: Iterable[str] = ()) -> str:
+    """The ARN of MWAA's Celery queue given as an ARN or URL; RejectedEvent for any other queue."""
+    what = "detail.celeryExecutorQueue"
+    arn, url = _QUEUE_ARN.match(value), _QUEUE_URL.match(value)
+    if arn is not None:
+        partition = arn["partition"]
+        queue_region, queue_account, name = arn["region"], arn["account"], arn["name"]
+    elif url is not None:
+        queue_region, queue_account, name = url["region"] or url["legacy"], url["account"], url["name"]
+        partition = "aws-cn" if url["cn"] else "aws-us-gov" if queue_region.startswith("us-gov-") else "aws"
+    else:
+        raise RejectedEvent(f"{what} is not an SQS queue ARN or URL")
+    if queue_region != region:
+        raise RejectedEvent(f"{what} is not a queue of region {region}")
+    if not _ACCOUNT.match(queue_account):
+        raise RejectedEvent(f"{what} has no 12-digit account id")
+    listed = set(queue_accounts)
+    if listed and queue_account != account and queue_account not in listed:
+        raise RejectedEvent(f"{what} is in account {queue_account}, neither the event's account {account} "
+                            "nor one listed in ALLOWED_QUEUE_ACCOUNT_IDS")
+    if not _CELERY_QUEUE_NAME.match(name):
+        raise RejectedEvent(f"{what} is not an MWAA Celery queue (airflow-celery-*)")
+    return f"arn:{partition}:sqs:{region}:{queue_account}:{name}"
 
 
 def _ids(value: Any, pattern: re.Pattern[str], what: str, limit: int, required: bool) -> tuple[str, ...]:
@@ -101,8 +134,12 @@ def _optional_str(detail: Mapping[str, Any], key: str) -> str | None:
     return value
 
 
-def parse(event: Any, region: str, allowed_accounts: Iterable[str] = ()) -> StatusChange:
-    """Validate ``event`` for a handler running in ``region``; ``allowed_accounts`` empty = any account."""
+def parse(event: Any, region: str, allowed_accounts: Iterable[str] = (),
+          queue_accounts: Iterable[str] = ()) -> StatusChange:
+    """Validate ``event`` for a handler running in ``region``; ``allowed_accounts`` empty = any account.
+
+    ``queue_accounts``: accounts besides the event's whose ``airflow-celery-*`` queues may be admitted.
+    """
     if not isinstance(event, Mapping):
         raise RejectedEvent("event is not a JSON object")
     if event.get("source") != SOURCE:
@@ -154,8 +191,8 @@ def parse(event: Any, region: str, allowed_accounts: Iterable[str] = ()) -> Stat
     if access_mode is not None and access_mode not in ACCESS_MODES:
         raise RejectedEvent(f"detail.webserverAccessMode must be one of {sorted(ACCESS_MODES)}")
     queue = _optional_str(detail, "celeryExecutorQueue")
-    if queue is not None and not _queue_pattern(region).match(queue):
-        raise RejectedEvent("detail.celeryExecutorQueue is not an SQS queue ARN of this region")
+    if queue is not None:
+        queue = celery_queue_arn(queue, region, account, queue_accounts)
     management = _optional_str(detail, "endpointManagement")
     if management is not None and management not in {"CUSTOMER", "SERVICE"}:
         raise RejectedEvent("detail.endpointManagement must be CUSTOMER or SERVICE")

@@ -2,7 +2,9 @@
 
 Configuration (environment variables set by modules/endpoint-automation):
 ``ALLOWED_ACCOUNT_IDS`` / ``ALLOWED_VPC_IDS`` (comma-separated; empty = any), ``LOG_LEVEL``, and
-``ENDPOINT_SECURITY_GROUP_IDS`` (shared-VPC owner: the groups put on the endpoints instead of the environment's).
+``ENDPOINT_SECURITY_GROUP_IDS`` (shared-VPC owner: the groups put on the endpoints instead of the environment's),
+``ALLOWED_QUEUE_ACCOUNT_IDS`` (optional: accounts whose ``airflow-celery-*`` queue may be admitted besides the
+event's; empty = any 12-digit account, as MWAA's queue lives in an account MWAA owns).
 A rejected event is logged with its reason and returns normally (retrying it cannot help); an AWS error
 propagates after the backoff in :mod:`retry`, so Lambda retries the event and then sends it to the DLQ.
 """
@@ -31,6 +33,8 @@ class Settings:
     # Shared-VPC owner: the endpoints are the owner's, so they get the owner's security groups, not the
     # participant environment's (an owner cannot attach a participant's groups to its own interfaces).
     endpoint_security_groups: tuple[str, ...] = ()
+    # Accounts besides the event's whose airflow-celery-* queues may enter the SQS endpoint policies.
+    queue_accounts: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -42,7 +46,8 @@ class Settings:
         def items(name: str) -> tuple[str, ...]:
             return tuple(sorted({v.strip() for v in env.get(name, "").split(",") if v.strip()}))
 
-        return cls(region, items("ALLOWED_ACCOUNT_IDS"), items("ALLOWED_VPC_IDS"), items("ENDPOINT_SECURITY_GROUP_IDS"))
+        return cls(region, items("ALLOWED_ACCOUNT_IDS"), items("ALLOWED_VPC_IDS"), items("ENDPOINT_SECURITY_GROUP_IDS"),
+                   items("ALLOWED_QUEUE_ACCOUNT_IDS"))
 
 
 def _configure_logging() -> None:
@@ -69,7 +74,7 @@ def process(event: Any, settings: Settings, ec2: Any = None) -> reconcile.Outcom
     """Validate, then act. ``ec2`` is created only once the event is known to be ours."""
     ref = _event_ref(event)
     try:
-        change = events.parse(event, settings.region, settings.allowed_accounts)
+        change = events.parse(event, settings.region, settings.allowed_accounts, settings.queue_accounts)
         if settings.endpoint_security_groups:
             change = dataclasses.replace(change, security_group_ids=settings.endpoint_security_groups)
         if change.status not in events.HANDLED_STATUSES:

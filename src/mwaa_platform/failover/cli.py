@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from botocore.exceptions import BotoCoreError, ClientError
 
 from mwaa_platform.failover.config import ENV_VARIABLE, FailoverConfig, ssm_parameter_name
 from mwaa_platform.failover.errors import ConfigError, FailoverError, RefusedError
@@ -36,7 +37,7 @@ def load_config(env: str, config_file: Path | None, secondary_region: str | None
             raise ConfigError("give --secondary-region (the failover configuration lives in its SSM parameter store)")
         name = ssm_parameter_name(env)
         try:
-            text = aws.client("ssm", region).get_parameter(Name=name)["Parameter"]["Value"]
+            text = aws.client("ssm", region).get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
         except Exception as exc:  # botocore error classes are per-client
             raise ConfigError(f"cannot read the failover configuration {name} in {region}: {exc}. Apply "
                               "modules/dr-failover in the secondary region, or pass --config FILE") from None
@@ -86,6 +87,11 @@ def _fail(exc: Exception) -> None:
     click.echo(f"failed: {code}: {exc}\nthe failover state records the failed step; fix the cause, then run "
                "`mwaa-platform failover resume` (it continues after the last completed step)", err=True)
     sys.exit(EXIT_FAILED)
+
+
+def _aws_error(exc: BotoCoreError | ClientError) -> click.ClickException:
+    """A read-only command that AWS refused: exit 1 with the reason (credentials, region), not a traceback."""
+    return click.ClickException(f"AWS call failed: {exc}")
 
 
 def _emit(result: Any, as_json: bool) -> None:
@@ -142,6 +148,8 @@ def status(**opts: Any) -> None:
         _emit(Runbook(_context(opts)).status(), opts["as_json"])
     except (FailoverError, ConfigError) as exc:
         _fail(exc)
+    except (BotoCoreError, ClientError) as exc:
+        raise _aws_error(exc) from None
 
 
 @group.command()
@@ -155,6 +163,8 @@ def plan(operation: str, **opts: Any) -> None:
         _emit(Runbook(_context(opts)).plan(operation), opts["as_json"])
     except (FailoverError, ConfigError) as exc:
         _fail(exc)
+    except (BotoCoreError, ClientError) as exc:
+        raise _aws_error(exc) from None
 
 
 def _run(opts: dict[str, Any], kind: str, action: str, dry_run: bool, yes: bool, **kwargs: Any) -> None:
@@ -200,6 +210,8 @@ def resume(dry_run: bool, yes: bool, takeover: bool, **opts: Any) -> None:
         op = (Runbook(_context(opts)).status(with_health=False).get("operation") or {})
     except (FailoverError, ConfigError) as exc:
         _fail(exc)
+    except (BotoCoreError, ClientError) as exc:
+        raise _aws_error(exc) from None
     _run(opts, str(op.get("kind") or "failover"), "resume", dry_run, yes, takeover=takeover)
 
 

@@ -106,7 +106,10 @@ class FailoverConfig:
         values["secondary_overrides"] = {k: v for k, v in (overrides or {}).items() if v is not None} \
             if isinstance(overrides, Mapping) or overrides is None else overrides
         if "never_pause_dags" in values:
-            values["never_pause_dags"] = tuple(values["never_pause_dags"] or ())
+            never = values["never_pause_dags"] or []
+            if not isinstance(never, list) or not all(isinstance(d, str) for d in never):
+                raise ConfigError("never_pause_dags must be a list of DAG ids")
+            values["never_pause_dags"] = tuple(never)
         missing = [f.name for f in fields(cls) if f.name not in values
                    and f.default is MISSING and f.default_factory is MISSING]
         if missing:
@@ -117,7 +120,7 @@ class FailoverConfig:
             raise ConfigError(f"the failover configuration is malformed: {exc}") from None
         try:
             config.validate()
-        except TypeError as exc:  # e.g. a number given as a string
+        except (TypeError, AttributeError) as exc:  # e.g. a number given as a string, or a string as a number
             raise ConfigError(f"a failover configuration value has the wrong type: {exc}") from None
         return config
 
@@ -125,8 +128,8 @@ class FailoverConfig:
     def from_json(cls, text: str) -> FailoverConfig:
         try:
             doc = json.loads(text)
-        except ValueError as exc:
-            raise ConfigError(f"the failover configuration is not JSON: {exc}") from None
+        except (ValueError, RecursionError) as exc:
+            raise ConfigError(f"the failover configuration is not JSON: {type(exc).__name__}: {exc}"[:300]) from None
         return cls.from_dict(doc)
 
     @classmethod
@@ -140,9 +143,10 @@ class FailoverConfig:
     @classmethod
     def from_file(cls, path: Path) -> FailoverConfig:
         try:
-            return cls.from_json(path.read_text())
-        except OSError as exc:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, ValueError) as exc:  # ValueError: not UTF-8
             raise ConfigError(f"cannot read {path}: {exc}") from None
+        return cls.from_json(text)
 
     def to_dict(self) -> dict[str, Any]:
         doc = asdict(self)

@@ -59,7 +59,10 @@ def _make(name: str) -> Handler:
 def on_failure(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The Catch target of every task: record the failure, release the lease, alert."""
     _inp, _results, execution = _parse(event)
-    error = event.get("error") or {}
+    error = event.get("error")
+    error = {} if error is None else error
+    if not isinstance(error, dict):
+        raise ConfigError("event.error must be the Catch's object {Error, Cause}")
     ctx = Context(FailoverConfig.from_environment(), execution_id=execution)
     outcome = record_failure(ctx, "failover", str(error.get("Error") or "Unknown"), str(error.get("Cause") or ""))
     log.info("failure recorded: %s", {k: outcome[k] for k in ("operation", "failed_step", "alerted")})

@@ -24,6 +24,8 @@ def _load_spec(outputs: IO[str], output_name: str, region: str | None) -> spec_m
         spec = spec_mod.loads(outputs.read(), output_name)
     except spec_mod.SpecError as exc:
         raise click.ClickException(str(exc)) from None
+    except UnicodeDecodeError:
+        raise click.ClickException("Terraform outputs are not UTF-8 text") from None
     if region and region != spec.region:
         spec = spec_mod.BootstrapSpec(spec.cluster_name, region, spec.namespaces, spec.service_accounts, spec.mwaa)
     return spec

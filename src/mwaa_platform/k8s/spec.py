@@ -50,10 +50,16 @@ class BootstrapSpec:
     mwaa: MwaaAccess | None
 
 
+def _shown(value: Any) -> str:
+    """A rejected value fit for an error message: a short string as itself, anything else by its type only
+    (an object or list from the outputs file may carry other outputs' values, sensitive ones included)."""
+    return repr(value[:80]) if isinstance(value, str) else f"a JSON {type(value).__name__}"
+
+
 def _str(doc: dict[str, Any], key: str, where: str, pattern: re.Pattern[str], hint: str) -> str:
     value = doc.get(key)
     if not isinstance(value, str) or not pattern.match(value):
-        raise SpecError(f"{where}.{key} must be {hint}, got {value!r}")
+        raise SpecError(f"{where}.{key} must be {hint}, got {_shown(value)}")
     return value
 
 
@@ -80,7 +86,7 @@ def parse(doc: Any, output_name: str = DEFAULT_OUTPUT_NAME) -> BootstrapSpec:
     namespaces: list[str] = []
     for ns in raw_namespaces:
         if not isinstance(ns, str) or not _DNS_LABEL.match(ns):
-            raise SpecError(f"{where}.namespaces: {ns!r} is not a namespace name (RFC 1123 label)")
+            raise SpecError(f"{where}.namespaces: {_shown(ns)} is not a namespace name (RFC 1123 label)")
         namespaces.append(ns)
 
     raw_accounts = doc.get("service_accounts") or {}
@@ -130,4 +136,6 @@ def loads(text: str, output_name: str = DEFAULT_OUTPUT_NAME) -> BootstrapSpec:
         doc = json.loads(text)
     except ValueError as exc:
         raise SpecError(f"Terraform outputs are not JSON: {exc}") from exc
+    except RecursionError:
+        raise SpecError("Terraform outputs nest too deeply to be Terraform outputs") from None
     return parse(doc, output_name)

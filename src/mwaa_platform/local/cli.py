@@ -18,7 +18,7 @@ from mwaa_platform.local.emulator import ACCOUNT_ID, Emulator
 from mwaa_platform.local.mwaa import DEFAULT_PORT, mwaa_env
 from mwaa_platform.local.mwaa.launcher import LocalMwaa
 from mwaa_platform.local.postgres import Cluster
-from mwaa_platform.local.state import state_dir
+from mwaa_platform.paths import state_dir
 
 
 def _cluster(pg_port: int) -> Cluster:
@@ -81,6 +81,9 @@ def up(emulator_port: int, mwaa_port: int, pg_port: int, region: str, default_ru
     cluster = _cluster(pg_port)
     click.echo(f"PostgreSQL on 127.0.0.1:{pg_port} ...", err=True)
     cluster.start()
+    if cluster.relocated:
+        click.echo(f"PostgreSQL data in {cluster.data_dir} (its unprivileged owner cannot reach {cluster.root})",
+                   err=True)
     mwaa = _mwaa(mwaa_port, pg_port, emulator.env(region),
                  {"default_runtime": default_runtime, "metrics_period": metrics_period, "webserver": webserver})
     click.echo(f"local MWAA on 127.0.0.1:{mwaa_port} ...", err=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mwaa_platform.local import ports, process
-from mwaa_platform.local.state import state_dir
+from mwaa_platform.paths import state_dir
 
 DEFAULT_PORT = 4566
 ACCOUNT_ID = "123456789012"

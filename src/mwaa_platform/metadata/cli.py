@@ -41,7 +41,7 @@ def _setup_logging(verbose: bool) -> None:
 @click.group("metadata")
 @click.option("-v", "--verbose", is_flag=True, help="Log progress per table to stderr.")
 def group(verbose: bool) -> None:
-    """Airflow metadata backup / restore / verify / list / prune (Airflow 2.9-2.11 and 3.0)."""
+    """Airflow metadata backup / restore / verify / list / prune (Airflow 2.9-2.11 and 3.0-3.3)."""
     _setup_logging(verbose)
 
 
@@ -112,10 +112,21 @@ def _resolve_id(loc: Any, snapshot: str) -> str:
 @click.option("--dry-run", is_flag=True, help="Do everything, report, then roll back.")
 @click.option("--lock-timeout", type=click.IntRange(1, 3600), default=60, show_default=True,
               help="Seconds to wait for a table lock before giving up (nothing is changed then).")
+@click.option("--airflow-python", envvar="MWAA_PLATFORM_AIRFLOW_PYTHON", default=None,
+              help="Snapshot of an older Airflow: a Python that imports THIS environment's Airflow, whose "
+                   "migrations upgrade the data (default: the current one, if it imports Airflow).")
+@click.option("--scratch-db-url", envvar="MWAA_PLATFORM_SCRATCH_DB_URL", default=None,
+              help="Older snapshot: an empty database for the migration (default: CREATE DATABASE next to the "
+                   "target's, dropped after).")
+@click.option("--keep-scratch", is_flag=True, help="Older snapshot: keep the migrated scratch database.")
 @json_option
 def restore(location: str, snapshot: str, db_url: str | None, strategy: str, in_flight: str, dry_run: bool,
-            lock_timeout: int, as_json: bool) -> None:
-    """Restore SNAPSHOT (id or 'latest'; a delta brings its base) into this environment's database."""
+            lock_timeout: int, airflow_python: str | None, scratch_db_url: str | None, keep_scratch: bool,
+            as_json: bool) -> None:
+    """Restore SNAPSHOT (id or 'latest'; a delta brings its base) into this environment's database.
+
+    A snapshot of an older Airflow is upgraded through this environment's Airflow migrations first (progress
+    on stderr); a newer one is refused."""
     from mwaa_platform.metadata import dbconn
     from mwaa_platform.metadata import restore as engine
     from mwaa_platform.metadata.errors import RestoreFailedError
@@ -125,8 +136,11 @@ def restore(location: str, snapshot: str, db_url: str | None, strategy: str, in_
         loc = Location.parse(location)
         options = engine.RestoreOptions(location=loc, snapshot_id=_resolve_id(loc, snapshot),
                                         strategy=strategy, in_flight=in_flight,  # type: ignore[arg-type]
-                                        dry_run=dry_run, lock_timeout_s=lock_timeout)
-        report = engine.restore(dbconn.resolve_db_url(db_url), dbconn.resolve_fernet_key(), options)
+                                        dry_run=dry_run, lock_timeout_s=lock_timeout,
+                                        airflow_python=airflow_python, scratch_db_url=scratch_db_url,
+                                        keep_scratch=keep_scratch)
+        report = engine.restore(dbconn.resolve_db_url(db_url), dbconn.resolve_fernet_key(), options,
+                                progress=lambda line: click.echo(line, err=True))
     except RestoreFailedError as exc:
         failed = getattr(exc, "report", None)
         if failed is not None:

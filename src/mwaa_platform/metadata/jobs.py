@@ -150,12 +150,19 @@ def run_restore(request: RestoreRequest, env: Mapping[str, str] | None = None, d
     options = engine.RestoreOptions(location=loc, snapshot_id=snapshot, dry_run=request.dry_run,
                                     strategy=request.strategy,  # type: ignore[arg-type]
                                     in_flight=request.in_flight)  # type: ignore[arg-type]
-    report = engine.restore(dbconn.resolve_db_url(db_url), dbconn.resolve_fernet_key(fernet_key), options)
+    # a snapshot of an older Airflow is migrated with this environment's Airflow (the task's interpreter)
+    report = engine.restore(dbconn.resolve_db_url(db_url), dbconn.resolve_fernet_key(fernet_key), options,
+                            progress=lambda line: log.info("%s", line))
     log.info("%s", report.render())
-    return {"snapshot_id": report.snapshot_id, "chain": report.chain, "committed": report.committed,
-            "dry_run": report.dry_run, "dags_unpaused": len(report.dags_unpaused), "seconds": report.seconds,
-            "tables": {t.table: {"state": t.state, **t.counts()} for t in report.tables
-                       if t.state not in ("excluded",)}}
+    result = {"snapshot_id": report.snapshot_id, "chain": report.chain, "committed": report.committed,
+              "dry_run": report.dry_run, "dags_unpaused": len(report.dags_unpaused), "seconds": report.seconds,
+              "tables": {t.table: {"state": t.state, **t.counts()} for t in report.tables
+                         if t.state not in ("excluded",)}}
+    if report.migration:
+        m = report.migration
+        result["migration"] = {k: m.get(k) for k in ("source_version", "target_version", "migration_steps",
+                                                      "schema_seconds", "load_seconds", "migrate_seconds")}
+    return result
 
 
 def notify_step_functions(task_token: str | None, result: dict[str, Any] | None = None,

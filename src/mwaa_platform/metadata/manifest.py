@@ -44,7 +44,11 @@ class FileEntry:
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> FileEntry:
-        return cls(**{k: doc[k] for k in ("key", "codec", "format", "rows", "bytes", "raw_bytes", "sha256")})
+        entry = cls(**{k: doc[k] for k in ("key", "codec", "format", "rows", "bytes", "raw_bytes", "sha256")})
+        if not all(isinstance(v, str) for v in (entry.key, entry.codec, entry.format, entry.sha256)) or not all(
+                isinstance(v, int) and not isinstance(v, bool) for v in (entry.rows, entry.bytes, entry.raw_bytes)):
+            raise TypeError("a file entry has a field of the wrong type")
+        return entry
 
 
 @dataclass
@@ -114,6 +118,8 @@ class Manifest:
 
     @classmethod
     def from_json(cls, doc: dict[str, Any], expected_id: str | None = None) -> Manifest:
+        if not isinstance(doc, dict):
+            raise IncompleteSnapshotError("manifest is malformed: not a JSON object")
         if doc.get("format") != FORMAT:
             raise IncompleteSnapshotError(f"unknown manifest format {doc.get('format')!r} (expected {FORMAT})")
         try:
@@ -125,8 +131,12 @@ class Manifest:
                 secrets=doc.get("secrets"), options=doc.get("options", {}), parent=doc.get("parent"),
                 base=doc.get("base"),
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise IncompleteSnapshotError(f"manifest is malformed: {exc!r}") from None
+        text_fields = (manifest.snapshot_id, manifest.kind, manifest.schema_fingerprint)
+        if not all(isinstance(v, str) for v in text_fields) or not isinstance(manifest.schema, dict) or any(
+                not isinstance(v, dict | None) for v in (manifest.source, manifest.secrets)):
+            raise IncompleteSnapshotError("manifest is malformed: a field has the wrong type")
         if expected_id and manifest.snapshot_id != expected_id:
             raise IncompleteSnapshotError(
                 f"manifest under {expected_id} names snapshot {manifest.snapshot_id}: refusing a moved snapshot")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mwaa_platform import aws
-from mwaa_platform.metadata.errors import ConfigurationError, MetadataError
+from mwaa_platform.metadata.errors import ConfigurationError, IncompleteSnapshotError, MetadataError
 
 MIN_PART = 5 * 1024 * 1024
 
@@ -126,7 +126,12 @@ def get_json(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
         if code in ("NoSuchKey", "404", "NotFound"):
             return None
         raise
-    doc: dict[str, Any] = json.loads(body)
+    try:
+        doc = json.loads(body)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise IncompleteSnapshotError(f"s3://{bucket}/{key} is not a JSON document") from None
+    if not isinstance(doc, dict):
+        raise IncompleteSnapshotError(f"s3://{bucket}/{key} is not a JSON object")
     return doc
 
 

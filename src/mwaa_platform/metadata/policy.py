@@ -1,9 +1,9 @@
 """The declared per-table policy: what is copied, how rows are matched, what is secret, what is in flight.
 
 Reflection (:mod:`schema`) says what the database has; this module says what it means. It names tables of
-Airflow 2.9-2.11 and 3.0 (``dataset*`` became ``asset*``); a rule whose columns are absent simply does not
-apply. A table this module does not know (a newer Airflow's) is copied with the default rules and flagged
-``known: false`` in the manifest, so nothing is silently dropped.
+Airflow 2.9-2.11 and 3.0-3.3 (``dataset*`` became ``asset*``, ``asset_trigger`` became ``asset_watcher``); a
+rule whose columns are absent simply does not apply. A table this module does not know (a newer Airflow's) is
+copied with the default rules and flagged ``known: false`` in the manifest, so nothing is silently dropped.
 """
 
 from __future__ import annotations
@@ -63,6 +63,10 @@ _EXCLUDED: dict[str, str] = {
     "task_outlet_asset_reference": _PARSE_OWNED,
     "asset_active": _PARSE_OWNED,
     "asset_trigger": _PARSE_OWNED,
+    "asset_watcher": _PARSE_OWNED + " (3.1+: asset_trigger renamed; the watchers' triggers are recreated too)",
+    "task_inlet_asset_reference": _PARSE_OWNED,
+    "revoked_token": "JWT revocations of tokens the old environment signed (3.x): meaningless in the target",
+    "connection_test_request": "transient connection tests addressed to the old environment's workers (3.3)",
     "celery_taskmeta": "Celery result backend of the old environment's workers",
     "celery_tasksetmeta": "Celery result backend of the old environment's workers",
 }
@@ -82,6 +86,10 @@ _INCLUDED: dict[str, TablePolicy] = {
                                                             ("extra", "is_extra_encrypted"))),
     "variable": TablePolicy(True, "variables", secrets=(("val", "is_encrypted"),)),
     "trigger": TablePolicy(True, "triggers of deferred tasks", secrets=(("kwargs", None),)),
+    "deadline_alert": TablePolicy(True, "deadline alerts per serialized DAG version (3.1+), kept with them",
+                                  on_match="keep"),
+    "team": TablePolicy(True, "teams (3.1+ multi-team), the target's own are kept", on_match="keep"),
+    "dag_bundle_team": TablePolicy(True, "bundle to team assignments (3.1+)", on_match="keep"),
 }
 _KNOWN_HISTORY = {
     "slot_pool", "job", "log", "dag_run", "task_instance", "task_instance_history", "task_fail", "task_map",
@@ -89,7 +97,8 @@ _KNOWN_HISTORY = {
     "sla_miss", "dataset", "dataset_alias", "dataset_alias_dataset", "dataset_alias_dataset_event",
     "dataset_event", "dagrun_dataset_event", "dataset_dag_run_queue", "asset", "asset_alias",
     "asset_alias_asset", "asset_alias_asset_event", "asset_event", "dagrun_asset_event", "asset_dag_run_queue",
-    "backfill", "backfill_dag_run", "deadline",
+    "backfill", "backfill_dag_run", "deadline", "callback", "hitl_detail", "hitl_detail_history", "dag_favorite",
+    "asset_partition_dag_run", "partitioned_asset_key_log", "asset_state_store", "task_state_store",
 }
 
 SOFT_REFS: tuple[SoftRef, ...] = (
@@ -105,6 +114,9 @@ SOFT_REFS: tuple[SoftRef, ...] = (
     SoftRef("xcom", "dag_run_id", "dag_run"),
     SoftRef("dataset_event", "dataset_id", "dataset"),
     SoftRef("asset_event", "asset_id", "asset"),
+    SoftRef("partitioned_asset_key_log", "asset_id", "asset"),
+    SoftRef("partitioned_asset_key_log", "asset_event_id", "asset_event"),
+    SoftRef("partitioned_asset_key_log", "asset_partition_dag_run_id", "asset_partition_dag_run"),
 )
 
 # states of work that was going on when the snapshot was taken

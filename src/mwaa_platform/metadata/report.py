@@ -45,6 +45,7 @@ class RestoreReport:
     dags_paused: list[str] = field(default_factory=list)
     seconds: float = 0.0
     error: str | None = None
+    migration: dict[str, Any] | None = None   # cross-version restore: versions, step times, per-table changes
 
     def table(self, name: str) -> TableReport:
         found = next((t for t in self.tables if t.table == name), None)
@@ -79,7 +80,35 @@ class RestoreReport:
             lines.append("sequences advanced: " + ", ".join(f"{k}->{v}" for k, v in self.sequences_advanced.items()))
         lines.append(f"DAGs unpaused: {len(self.dags_unpaused)}, paused: {len(self.dags_paused)}; "
                      f"{self.seconds:.1f}s")
+        if self.migration:
+            lines.extend(self._render_migration())
         if self.error:
             lines.append(f"error: {self.error}")
         return "\n".join(lines)
+
+    def _render_migration(self) -> list[str]:
+        m = self.migration or {}
+        lines = [f"migrated through Airflow's own migrations: Airflow {m.get('source_version')} "
+                 f"({m.get('source_revision')}) -> {m.get('target_version')} ({m.get('target_revision')}), "
+                 f"{m.get('migration_steps')} migrations; schema {m.get('schema_seconds', 0):.1f}s, load "
+                 f"{m.get('load_seconds', 0):.1f}s, migrate {m.get('migrate_seconds', 0):.1f}s, total "
+                 f"{m.get('seconds', 0):.1f}s"]
+        for t in m.get("tables", []):
+            if not (t["rows_before"] or t["rows_after"]):
+                continue  # no data went through this table (its schema change is in the JSON report)
+            changed = (t.get("change") or t.get("columns_dropped") or t.get("columns_added")
+                       or t.get("columns_renamed") or t["rows_before"] != t["rows_after"] or t["table"] != t["after"])
+            if not changed:
+                continue
+            parts = [f"rows {t['rows_before']} -> {t['rows_after']}"]
+            parts += [f"{k.replace('_', ' ')}: {', '.join(t[k])}"
+                      for k in ("columns_dropped", "columns_added", "columns_renamed") if t.get(k)]
+            if t.get("change"):
+                parts.append(t["change"])
+            name = t["table"] if t["table"] == t["after"] else f"{t['table'] or '-'} -> {t['after'] or '-'}"
+            lines.append(f"  migration {name}: " + "; ".join(parts))
+        for name, rows in (m.get("not_loaded") or {}).items():
+            lines.append(f"  migration {name}: {rows} snapshot rows not loaded (table not in the rebuilt schema)")
+        lines.extend(f"  migration note: {n}" for n in m.get("notes", []))
+        return lines
 

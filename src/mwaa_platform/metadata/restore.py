@@ -17,8 +17,9 @@ together or not at all. Running the same restore again finds every row already t
 from __future__ import annotations
 
 import logging
+import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,8 @@ from mwaa_platform.metadata.report import RestoreReport, TableReport
 from mwaa_platform.metadata.schema import Schema, Table, bulk_load_ddl, dependency_order, diff, reflect
 
 log = logging.getLogger("mwaa_platform.metadata")
+Progress = Callable[[str], None]
+_TYPE_RE = re.compile(r"^[a-z][a-z0-9 _(),\[\]]*$")  # what format_type() prints for Airflow's columns
 I = psql.Identifier  # noqa: E741 - reads as the SQL it builds
 S = psql.SQL
 
@@ -50,6 +53,10 @@ class RestoreOptions:
     dry_run: bool = False
     lock_timeout_s: int = 60
     bulk_load_rows: int = 50_000
+    # cross-version restore (crossversion.py): the target's Airflow and where the scratch database goes
+    airflow_python: str | None = None    # a Python that imports the target's Airflow (default: this one)
+    scratch_db_url: str | None = None    # an empty database to migrate in (default: CREATE DATABASE next to it)
+    keep_scratch: bool = False
 
 
 def _cols(names: list[str] | tuple[str, ...], alias: str | None = None) -> psql.Composable:
@@ -116,6 +123,8 @@ class _Ctx:
     lossy: set[str] = field(default_factory=set)              # tables where snapshot rows were not restored
     sealers: dict[str, Sealer] = field(default_factory=dict)
     stage_seq: int = 0
+    source: Any = None                                        # table data from a database instead of S3
+    casts: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
 
     @property
     def final(self) -> Manifest:
@@ -131,18 +140,52 @@ class _Ctx:
         return self.sealers[manifest.snapshot_id]
 
 
-def restore(db_url: str, fernet_keys: str | None, options: RestoreOptions, kms: Any = None) -> RestoreReport:
-    """Restore ``options.snapshot_id`` (with its chain) into the database at ``db_url``."""
+def restore(db_url: str, fernet_keys: str | None, options: RestoreOptions, kms: Any = None,
+            progress: Progress | None = None) -> RestoreReport:
+    """Restore ``options.snapshot_id`` (with its chain) into the database at ``db_url``.
+
+    A snapshot of another schema revision goes through :mod:`crossversion` (Airflow's own migrations).
+    """
     if options.strategy not in policy.STRATEGIES:
         raise ConfigurationError(f"--strategy must be one of {', '.join(policy.STRATEGIES)}")
     if options.in_flight not in policy.IN_FLIGHT_POLICIES:
         raise ConfigurationError(f"--in-flight must be one of {', '.join(policy.IN_FLIGHT_POLICIES)}")
-    t0 = time.monotonic()
     s3 = objectstore.s3_client()
     chain = catalog.chain(s3, options.location, options.snapshot_id)
     checked = catalog.verify(s3, options.location, options.snapshot_id)
     if not checked.ok:
         raise IncompleteSnapshotError("snapshot is not restorable: " + "; ".join(checked.problems))
+    src_rev = chain[-1].source.get("alembic_revision")
+    target_rev = target_revision(db_url)
+    if src_rev and target_rev and src_rev != target_rev:
+        from mwaa_platform.metadata import crossversion
+
+        return crossversion.restore_across(db_url, fernet_keys, options, chain, s3, kms=kms, progress=progress)
+    return restore_chain(db_url, fernet_keys, options, chain, s3, kms=kms)
+
+
+def target_revision(db_url: str) -> str | None:
+    """The alembic revision of the database at ``db_url`` (None: not an Airflow database yet)."""
+    conn = dbconn.connect(db_url, application_name="mwaa-platform-metadata-restore")
+    try:
+        cur = conn.cursor()
+        cur.execute("SELECT to_regclass('public.alembic_version') IS NOT NULL")
+        if not cur.fetchone()[0]:
+            return None
+        cur.execute("SELECT version_num FROM alembic_version")
+        row = cur.fetchone()
+        return str(row[0]) if row else None
+    finally:
+        conn.close()
+
+
+def restore_chain(db_url: str, fernet_keys: str | None, options: RestoreOptions, chain: list[Manifest], s3: Any,
+                  kms: Any = None, source: Any = None, lenient: bool = False) -> RestoreReport:
+    """Restore a verified chain in one transaction. ``source``: where table data comes from instead of S3
+    (an object with ``open(key) -> binary file``; used for the migrated scratch database). ``lenient``: the
+    target's column types may differ from the snapshot's (cast on load; a table it lacks is reported absent).
+    """
+    t0 = time.monotonic()
     report = RestoreReport(options.snapshot_id, [m.snapshot_id for m in chain], options.strategy,
                            options.in_flight, dry_run=options.dry_run)
     fernet = FernetKeys(fernet_keys)
@@ -150,16 +193,18 @@ def restore(db_url: str, fernet_keys: str | None, options: RestoreOptions, kms: 
     try:
         cur = conn.cursor()
         cur.execute("SELECT set_config('lock_timeout', %s, true), set_config('statement_timeout', '0', true),"
-                    " set_config('maintenance_work_mem', '128MB', true)", (f"{options.lock_timeout_s}s",))
+                    " set_config('maintenance_work_mem', '128MB', true), set_config('TimeZone', 'UTC', true)",
+                    (f"{options.lock_timeout_s}s",))
         schema = reflect(cur)
-        _check_compatible(schema, chain[-1])
+        casts = _lenient_casts(schema, chain[-1]) if lenient else _check_compatible(schema, chain[-1])
         policies = {n: policy.table_policy(t, schema) for n, t in schema.tables.items()}
         has_secrets = any(e.data.rows for m in chain for e in m.tables if e.name in policies
                           and policies[e.name].secrets)
         if has_secrets and not fernet.configured:
             raise ConfigurationError("the target environment has no Fernet key (AIRFLOW__CORE__FERNET_KEY): "
                                      "connections, variables and triggers cannot be re-encrypted")
-        ctx = _Ctx(cur, s3, options.location, chain, schema, policies, set(), options, fernet, report, kms)
+        ctx = _Ctx(cur, s3, options.location, chain, schema, policies, set(), options, fernet, report, kms,
+                   source=source, casts=casts)
         _run(ctx)
         if options.dry_run:
             conn.rollback()
@@ -184,7 +229,7 @@ def restore(db_url: str, fernet_keys: str | None, options: RestoreOptions, kms: 
     return report
 
 
-def _check_compatible(schema: Schema, manifest: Manifest) -> None:
+def _check_compatible(schema: Schema, manifest: Manifest) -> dict[str, dict[str, tuple[str, str]]]:
     src_rev = manifest.source.get("alembic_revision")
     if src_rev and schema.alembic_revision and src_rev != schema.alembic_revision:
         raise SchemaMismatchError(
@@ -194,6 +239,25 @@ def _check_compatible(schema: Schema, manifest: Manifest) -> None:
     problems = diff(manifest.schema, actual)
     if problems:
         raise SchemaMismatchError("target schema differs from the snapshot's: " + "; ".join(problems))
+    return {}
+
+
+def _lenient_casts(schema: Schema, manifest: Manifest) -> dict[str, dict[str, tuple[str, str]]]:
+    """Per table, the columns whose type in the target differs from the snapshot's: (snapshot type, target
+    type). The same revision built by another Airflow's migration chain differs in a few types (e.g. json vs
+    jsonb, timestamp vs timestamptz); values are loaded with the snapshot's types and cast."""
+    casts: dict[str, dict[str, tuple[str, str]]] = {}
+    for name, described in manifest.schema.items():
+        table = schema.tables.get(name)
+        if table is None:
+            continue
+        for col_name, col_type, _not_null in described["columns"]:
+            col = table.column(col_name)
+            if col is not None and col.type != col_type:
+                if not (_TYPE_RE.match(col_type) and _TYPE_RE.match(col.type)):
+                    raise SchemaMismatchError(f"table {name}.{col_name}: unexpected type {col_type!r}")
+                casts.setdefault(name, {})[col_name] = (col_type, col.type)
+    return casts
 
 
 def _entries(ctx: _Ctx, name: str) -> list[tuple[Manifest, TableEntry]]:
@@ -243,22 +307,39 @@ def _load(ctx: _Ctx, relation: str, table: Table, manifest: Manifest, entry: Tab
           f: FileEntry | None = None, columns: list[str] | None = None) -> int:
     f = f or entry.data
     columns = columns or entry.columns
-    body = objectstore.open_stream(ctx.s3, ctx.loc.bucket, ctx.loc.key(manifest.snapshot_id, f.key))
-    hashing = codec.HashingReader(body)
-    reader = codec.decompressor(f.codec, hashing)
-    copy = S("COPY {} ({}) FROM STDIN (FORMAT {})").format(I(relation), _cols(columns), S(f.format))
-    if f.format == "text" and f is entry.data and ctx.policies[table.name].secrets:
-        existing = _existing_secrets(ctx, table, entry)  # before COPY starts: one statement at a time
-        source: Any = _Chunks(_reencrypt(ctx, table, manifest, entry, _lines(reader), existing))
+    casts = ctx.casts.get(table.name) if f is entry.data else None
+    into = relation
+    if casts:  # a typed landing table with the snapshot's column types, then cast into the relation
+        into = "mp_raw"
+        types = {c[0]: c[1] for c in manifest.schema[table.name]["columns"]}
+        ctx.cur.execute(S("CREATE TEMP TABLE mp_raw ({}) ON COMMIT DROP").format(
+            S(", ").join(S("{} {}").format(I(c), S(types[c])) for c in columns)))
+    copy = S("COPY {} ({}) FROM STDIN (FORMAT {})").format(I(into), _cols(columns), S(f.format))
+    if ctx.source is not None:
+        ctx.cur.copy_expert(copy.as_string(ctx.cur), ctx.source.open(f.key), size=1 << 20)
+        rows = int(ctx.cur.rowcount)
     else:
-        source = reader
-    ctx.cur.copy_expert(copy.as_string(ctx.cur), source, size=1 << 20)
-    rows = int(ctx.cur.rowcount)
-    hashing.drain()
-    if hashing.bytes != f.bytes or hashing.sha256.hexdigest() != f.sha256:
-        raise IncompleteSnapshotError(f"{manifest.snapshot_id}/{f.key}: checksum mismatch (corrupt or replaced)")
+        body = objectstore.open_stream(ctx.s3, ctx.loc.bucket, ctx.loc.key(manifest.snapshot_id, f.key))
+        hashing = codec.HashingReader(body)
+        reader = codec.decompressor(f.codec, hashing)
+        if f.format == "text" and f is entry.data and ctx.policies[table.name].secrets:
+            existing = _existing_secrets(ctx, table, entry)  # before COPY starts: one statement at a time
+            source: Any = _Chunks(_reencrypt(ctx, table, manifest, entry, _lines(reader), existing))
+        else:
+            source = reader
+        ctx.cur.copy_expert(copy.as_string(ctx.cur), source, size=1 << 20)
+        rows = int(ctx.cur.rowcount)
+        hashing.drain()
+        if hashing.bytes != f.bytes or hashing.sha256.hexdigest() != f.sha256:
+            raise IncompleteSnapshotError(f"{manifest.snapshot_id}/{f.key}: checksum mismatch (corrupt or replaced)")
     if rows != f.rows:
         raise IncompleteSnapshotError(f"{manifest.snapshot_id}/{f.key}: {rows} rows read, manifest says {f.rows}")
+    if casts:
+        override = S(" OVERRIDING SYSTEM VALUE") if relation == table.name and table.identity_always else S("")
+        values = S(", ").join(S("{}::{}").format(I(c), S(casts[c][1])) if c in casts else I(c) for c in columns)
+        ctx.cur.execute(S("INSERT INTO {} ({}){} SELECT {} FROM mp_raw").format(
+            I(relation), _cols(columns), override, values))
+        ctx.cur.execute("DROP TABLE mp_raw")
     return rows
 
 

@@ -65,13 +65,23 @@ def _first(values: Any) -> str:
     return "" if values is None else str(values)
 
 
+def _mapping(event: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """``event[key]`` as an object (absent or null = empty); ValueError for any other JSON type."""
+    value = event.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{key} is not an object")
+    return value
+
+
 def parse(event: Mapping[str, Any]) -> Request:
     """A Request from an ALB event; ValueError when it is not one."""
     if not isinstance(event, Mapping) or "httpMethod" not in event or "path" not in event:
         raise ValueError("not an Application Load Balancer event")
     multi = "multiValueHeaders" in event
-    raw_headers = (event.get("multiValueHeaders") if multi else event.get("headers")) or {}
-    raw_query = (event.get("multiValueQueryStringParameters") if multi else event.get("queryStringParameters")) or {}
+    raw_headers = _mapping(event, "multiValueHeaders" if multi else "headers")
+    raw_query = _mapping(event, "multiValueQueryStringParameters" if multi else "queryStringParameters")
     headers = {str(k).lower(): _first(v) for k, v in raw_headers.items()}
     cookie_values = raw_headers.get("cookie") or raw_headers.get("Cookie") or []
     cookie_lines = cookie_values if isinstance(cookie_values, list) else [cookie_values]

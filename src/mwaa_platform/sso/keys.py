@@ -72,7 +72,9 @@ class AlbPublicKeys:
     def _fetch(self, kid: str) -> ec.EllipticCurvePublicKey:
         url = f"{self.base_url}/{kid}"
         try:
-            with urllib.request.urlopen(url, timeout=self.timeout) as resp:  # noqa: S310 scheme checked above
+            # a fresh opener: urlopen's process-wide one keeps the proxy settings of its first use
+            opener = urllib.request.build_opener()
+            with opener.open(url, timeout=self.timeout) as resp:  # scheme checked in __post_init__
                 body = resp.read(MAX_KEY_BYTES + 1)
         except urllib.error.HTTPError as exc:
             raise KeyFetchError(f"key endpoint answered HTTP {exc.code} for kid {kid}") from None

@@ -17,6 +17,7 @@ from mwaa_platform import aws
 
 SESSION_NAME_CHARS = re.compile(r"[^\w+=,.@-]")
 HOSTNAME = re.compile(r"^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$")
+LOOPBACK_HOST = re.compile(r"^127\.0\.0\.1:\d{1,5}$")
 # an interactive login waits on these calls: short timeouts, few retries
 FAST: dict[str, Any] = {"connect_timeout": 2, "read_timeout": 5, "retries": {"mode": "standard", "max_attempts": 3}}
 
@@ -68,4 +69,6 @@ class WebLogin:
         host, token = response.get("WebServerHostname", ""), response.get("WebToken", "")
         if not HOSTNAME.match(host) or not token:
             raise WebLoginError("MWAA answered without a usable web server hostname or token", "BadResponse")
-        return f"https://{host}/aws_mwaa/aws-console-sso?login=true#{token}"
+        # MWAA's web servers are HTTPS; only the local MWAA (emulation) answers with a plain-HTTP loopback host
+        scheme = "http" if LOOPBACK_HOST.match(host) else "https"
+        return f"{scheme}://{host}/aws_mwaa/aws-console-sso?login=true#{token}"

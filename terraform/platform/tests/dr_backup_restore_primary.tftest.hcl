@@ -46,6 +46,12 @@ mock_provider "aws" {
   }
 }
 
+# crossaccount.tf's producer-account provider plans nothing here but must be configured.
+mock_provider "aws" {
+  alias  = "data_producer"
+  source = "./tests/mocks"
+}
+
 variables {
   environment      = "prod"
   primary_region   = "us-east-1"

@@ -46,6 +46,12 @@ mock_provider "aws" {
   }
 }
 
+# crossaccount.tf's producer-account provider plans nothing here but must be configured.
+mock_provider "aws" {
+  alias  = "data_producer"
+  source = "./tests/mocks"
+}
+
 variables {
   environment      = "prod"
   primary_region   = "us-east-1"
@@ -134,4 +140,16 @@ run "secondary_holds_the_recovery_kit_and_the_overrides_use_it" {
     condition     = module.endpoint_automation.event_pattern != null && length(aws_iam_role_policy.dr_restore_callback) == 1
     error_message = "the secondary needs the endpoint automation (CUSTOMER endpoints) for the environment a failover creates, and the kit's role the restore callback"
   }
+}
+
+run "secondary_without_the_failover_zip_fails_at_plan" {
+  command = plan
+
+  variables {
+    region         = "us-west-2"
+    lambda_zip_dir = "tests/fixtures/endpoints-only" # endpoints.zip only: failover.zip not packaged
+  }
+
+  # Before: a warning, and the failover control plane planned away. Now: an error that says `make package`.
+  expect_failures = [terraform_data.dr_failover_artifact]
 }

@@ -31,6 +31,7 @@ variable "environments" {
     endpoint_management = optional(string, "SERVICE")
     access_mode         = optional(string, "PRIVATE_ONLY")
     with_requirements   = optional(bool, false)
+    airflow_version     = optional(string, "2.10.3")
   }))
 }
 
@@ -112,7 +113,7 @@ resource "aws_mwaa_environment" "this" {
   for_each = var.environments
 
   name                  = "${var.prefix}-${each.key}"
-  airflow_version       = "2.10.3"
+  airflow_version       = each.value.airflow_version
   environment_class     = each.value.environment_class
   schedulers            = each.value.schedulers
   min_workers           = each.value.min_workers

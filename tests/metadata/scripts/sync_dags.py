@@ -22,7 +22,12 @@ def main() -> None:
         from airflow.dag_processing.bundles.manager import DagBundlesManager
 
         DagBundlesManager().sync_bundles_to_db()
-        bag.sync_to_db("dags-folder", None)
+        if hasattr(bag, "sync_to_db"):  # 3.0
+            bag.sync_to_db("dags-folder", None)
+        else:  # 3.1+
+            from airflow.dag_processing.dagbag import sync_bag_to_db
+
+            sync_bag_to_db(bag, "dags-folder", None)
     else:
         importlib.import_module("airflow.providers.fab.auth_manager.models")  # notes refer to ab_user
 

@@ -16,9 +16,15 @@ provider "aws" {
   }
 }
 
+# the zones the example uses, pinned by name (a zone AWS adds later never joins silently)
 data "aws_availability_zones" "available" {
   provider = aws.consumer
   state    = "available"
+
+  filter {
+    name   = "zone-name"
+    values = ["${var.region}a", "${var.region}b", "${var.region}c"]
+  }
 }
 
 locals {

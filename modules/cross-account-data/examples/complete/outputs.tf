@@ -54,7 +54,7 @@ output "redshift_admin_secret_arn" {
 }
 
 output "redshift_connection_secret_arn" {
-  description = "Where scripts/write_redshift_secret.py writes the Airflow connection URI."
+  description = "The Airflow Redshift connection (IAM authentication, no password), written by the module."
   value       = module.cross_account_data.redshift_connection_secret_arn
 }
 

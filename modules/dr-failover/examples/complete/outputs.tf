@@ -11,6 +11,7 @@ output "function_arns" {
 output "failover_config" {
   description = "The configuration document the Lambdas and the runbook use."
   value       = module.dr_failover.failover_config
+  sensitive   = true
 }
 
 output "state_table_name" {

@@ -1,99 +1,59 @@
-# One versioned, SSE-KMS encrypted, TLS-only, private, access-logged bucket with version retention.
+# One versioned, SSE-KMS encrypted, TLS-only, private, access-logged bucket with version retention: a thin
+# wrapper over modules/_bucket, kept because its callers iterate over the caller's bucket keys (moved blocks
+# here follow every instance).
 
-resource "aws_s3_bucket" "this" {
-  #checkov:skip=CKV_AWS_144:Cross-region replication of the primary bucket is configured by the parent module (dr-storage main.tf); the replica is itself the destination.
-  #checkov:skip=CKV2_AWS_62:Nothing consumes object events here; the failover control plane reads snapshot manifests on demand.
-  #checkov:skip=CKV_AWS_18:Access logging is aws_s3_bucket_logging.this (on by default from the parent's access_logs); checkov cannot follow the count.
-  bucket        = var.name
+module "bucket" {
+  source = "../../../_bucket"
+
+  name          = var.name
   force_destroy = var.force_destroy
-  tags          = var.tags
-}
-
-resource "aws_s3_bucket_versioning" "this" {
-  bucket = aws_s3_bucket.this.id
-
-  versioning_configuration {
-    status = "Enabled"
+  kms_key_arn   = var.kms_key_arn
+  lifecycle_rule = {
+    id              = "retention"
+    noncurrent_days = var.noncurrent_days
+    expiration_days = var.expire_after_days
   }
+  access_logging = var.access_logging ? { target_bucket = var.log_bucket, target_prefix = "s3-access/${var.name}/" } : null
+
+  tags = var.tags
 }
 
-resource "aws_s3_bucket_public_access_block" "this" {
-  bucket                  = aws_s3_bucket.this.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
+moved {
+  from = aws_s3_bucket.this
+  to   = module.bucket.aws_s3_bucket.this[0]
 }
 
-resource "aws_s3_bucket_ownership_controls" "this" {
-  bucket = aws_s3_bucket.this.id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
+moved {
+  from = aws_s3_bucket_versioning.this
+  to   = module.bucket.aws_s3_bucket_versioning.this[0]
 }
 
-resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
-  bucket = aws_s3_bucket.this.id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = var.kms_key_arn
-    }
-    bucket_key_enabled = true
-  }
+moved {
+  from = aws_s3_bucket_public_access_block.this
+  to   = module.bucket.aws_s3_bucket_public_access_block.this[0]
 }
 
-resource "aws_s3_bucket_lifecycle_configuration" "this" {
-  bucket = aws_s3_bucket.this.id
-
-  rule {
-    id     = "retention"
-    status = "Enabled"
-
-    filter {}
-
-    noncurrent_version_expiration {
-      noncurrent_days = var.noncurrent_days
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 7
-    }
-
-    dynamic "expiration" {
-      for_each = var.expire_after_days == null ? [] : [var.expire_after_days]
-      content {
-        days = expiration.value
-      }
-    }
-  }
-
-  depends_on = [aws_s3_bucket_versioning.this]
+moved {
+  from = aws_s3_bucket_ownership_controls.this
+  to   = module.bucket.aws_s3_bucket_ownership_controls.this[0]
 }
 
-resource "aws_s3_bucket_logging" "this" {
-  count = var.access_logging ? 1 : 0
-
-  bucket        = aws_s3_bucket.this.id
-  target_bucket = var.log_bucket
-  target_prefix = "s3-access/${var.name}/"
+moved {
+  from = aws_s3_bucket_server_side_encryption_configuration.this
+  to   = module.bucket.aws_s3_bucket_server_side_encryption_configuration.this[0]
 }
 
-resource "aws_s3_bucket_policy" "this" {
-  bucket = aws_s3_bucket.this.id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "DenyInsecureTransport"
-      Effect    = "Deny"
-      Principal = { AWS = "*" }
-      Action    = "s3:*"
-      Resource  = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]
-      Condition = { Bool = { "aws:SecureTransport" = "false" } }
-    }]
-  })
+moved {
+  from = aws_s3_bucket_lifecycle_configuration.this
+  to   = module.bucket.aws_s3_bucket_lifecycle_configuration.this[0]
+}
 
-  depends_on = [aws_s3_bucket_public_access_block.this]
+moved {
+  from = aws_s3_bucket_logging.this[0]
+  to   = module.bucket.aws_s3_bucket_logging.this[0]
+}
+
+moved {
+  from = aws_s3_bucket_policy.this
+  to   = module.bucket.aws_s3_bucket_policy.this[0]
 }

@@ -1,14 +1,14 @@
 output "name" {
   description = "Bucket name."
-  value       = aws_s3_bucket.this.bucket
+  value       = module.bucket.id
 }
 
 output "arn" {
   description = "Bucket ARN."
-  value       = aws_s3_bucket.this.arn
+  value       = module.bucket.arn
 }
 
 output "versioning_id" {
   description = "The versioning resource (replication must wait for versioning on both sides)."
-  value       = aws_s3_bucket_versioning.this.id
+  value       = module.bucket.versioning_id
 }

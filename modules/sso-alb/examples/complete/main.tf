@@ -6,8 +6,14 @@ provider "aws" {
   region = var.region
 }
 
+# the zones the example uses, pinned by name (a zone AWS adds later never joins silently)
 data "aws_availability_zones" "available" {
   state = "available"
+
+  filter {
+    name   = "zone-name"
+    values = ["${var.region}a", "${var.region}b"]
+  }
 }
 
 locals {

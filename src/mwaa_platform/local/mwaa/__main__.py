@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
     from mwaa_platform.local.mwaa.operations import Operations
     from mwaa_platform.local.mwaa.store import Store
     from mwaa_platform.local.postgres import Cluster
-    from mwaa_platform.local.state import state_dir
+    from mwaa_platform.paths import state_dir
 
     settings.root.mkdir(parents=True, exist_ok=True)
     databases = Databases(Cluster(settings.pg_root, settings.pg_port), state_dir() / "cache" / "mwaa")

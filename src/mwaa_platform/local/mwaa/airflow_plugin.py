@@ -3,7 +3,9 @@
 Runs inside the environment's Airflow (2.x webserver or 3.x api-server), never in the local MWAA service:
 
 - Airflow 2: ``POST /aws_mwaa/login`` (form field ``token``) logs the FAB user in -> ``session`` cookie.
-- Airflow 3: ``POST /pluginsv2/aws_mwaa/login`` (form field ``token``) -> ``_token`` cookie (JWT for /api/v2).
+- Airflow 3: ``POST /aws_mwaa/login`` and, up to 3.2, ``POST /pluginsv2/aws_mwaa/login`` (form field ``token``)
+  -> ``_token`` cookie (JWT for /api/v2). Airflow 3.3 reserves the ``/pluginsv2`` prefix for itself (a plugin
+  app mounted there is refused: "attempted to use reserved url_prefix"), so only ``/aws_mwaa/login`` exists there.
 - Both: ``GET /aws_mwaa/aws-console-sso?login=true#<token>`` posts the fragment token to the login route;
   ``POST /aws_mwaa/cli`` with ``Authorization: Bearer <cli token>`` and the CLI command as the body runs
   ``airflow <command>`` and answers ``{"stdout": b64, "stderr": b64}`` like MWAA.
@@ -28,6 +30,8 @@ from airflow.plugins_manager import AirflowPlugin
 from mwaa_platform.local.mwaa import tokens
 
 AIRFLOW_MAJOR = int(airflow_version.split(".")[0])
+# Airflow 3.3 added /pluginsv2 to the URL prefixes plugins may not use.
+PLUGINSV2_ALLOWED = tuple(int(p) for p in airflow_version.split(".")[:2] if p.isdigit()) < (3, 3)
 CLI_TIMEOUT_SECONDS = 60
 # Top-level Airflow CLI commands MWAA's CLI endpoint runs; the rest are refused (no server commands).
 CLI_COMMANDS = {"cheat-sheet", "config", "connections", "dags", "db", "info", "jobs", "plugins", "pools",
@@ -102,11 +106,16 @@ def _flask_blueprint() -> Any:
         from flask_login import login_user
 
         manager: Any = get_auth_manager().security_manager
+        role = manager.find_role(claims.get("role", "Admin"))
+        if role is None:
+            return Response("The token's Airflow role does not exist\n", status=403, mimetype="text/plain")
         user = manager.find_user(username=claims["sub"])
         if user is None:
-            role = manager.find_role(claims.get("role", "Admin"))
             user = manager.add_user(claims["sub"], "MWAA", "local", f"{secrets.token_hex(6)}@mwaa.local", role,
                                     password=secrets.token_urlsafe(24))
+        elif list(user.roles) != [role]:  # like MWAA: every login sets the role that the token carries
+            user.roles = [role]
+            manager.update_user(user)
         if not user:
             return Response("Could not create the Airflow user\n", status=500, mimetype="text/plain")
         login_user(user, remember=False)
@@ -136,7 +145,6 @@ def _fastapi_apps() -> list[dict[str, Any]]:
     login_app = FastAPI(title="MWAA local login")
     cli_app = FastAPI(title="MWAA local CLI")
 
-    @login_app.post("/login")
     def login(token: str = Form("")) -> Any:
         try:
             claims = tokens.verify(_secret(), token, "web")
@@ -146,15 +154,20 @@ def _fastapi_apps() -> list[dict[str, Any]]:
         from airflow.api_fastapi.auth.managers.base_auth_manager import COOKIE_NAME_JWT_TOKEN
         from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
 
-        role = SIMPLE_ROLES.get(claims.get("role", "Admin"), "VIEWER")
+        role = SIMPLE_ROLES.get(claims.get("role", "Admin"))
+        if role is None:  # the simple auth manager has no Public role: such a token opens nothing
+            return PlainTextResponse("The token's Airflow role cannot sign in here\n", status_code=403)
         jwt = get_auth_manager().generate_jwt(SimpleAuthManagerUser(username=claims["sub"], role=role))
         response = RedirectResponse(url="/", status_code=303)
         response.set_cookie(COOKIE_NAME_JWT_TOKEN, jwt, secure=False, httponly=False, samesite="lax")
         return response
 
+    login_app.post("/login")(login)
+    cli_app.post("/login")(login)
+
     @cli_app.get("/aws-console-sso")
     def console_sso() -> Any:
-        return HTMLResponse(_sso_page("/pluginsv2/aws_mwaa/login"))
+        return HTMLResponse(_sso_page("/aws_mwaa/login"))
 
     @cli_app.post("/cli")
     async def cli(request: Request) -> Any:
@@ -168,10 +181,10 @@ def _fastapi_apps() -> list[dict[str, Any]]:
         stdout, stderr, _ = await anyio.to_thread.run_sync(run_cli, command)
         return JSONResponse(_cli_body(stdout, stderr))
 
-    return [
-        {"app": login_app, "url_prefix": "/pluginsv2/aws_mwaa", "name": "mwaa_local_login"},
-        {"app": cli_app, "url_prefix": "/aws_mwaa", "name": "mwaa_local_cli"},
-    ]
+    apps = [{"app": cli_app, "url_prefix": "/aws_mwaa", "name": "mwaa_local_cli"}]
+    if PLUGINSV2_ALLOWED:
+        apps.append({"app": login_app, "url_prefix": "/pluginsv2/aws_mwaa", "name": "mwaa_local_login"})
+    return apps
 
 
 class MwaaLocalPlugin(AirflowPlugin):

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mwaa_platform import versions
+
 
 @dataclass(frozen=True)
 class Capacity:
@@ -42,14 +44,15 @@ CLASSES: dict[str, Capacity] = {
 }
 DEFAULT_CLASS = "mw1.small"
 
-# Airflow versions MWAA accepts for new environments. Only versions with a constraints file under
-# airflow/constraints/ can run a real local Airflow; the others work with the `none` runtime only.
-VERSIONS = ("2.4.3", "2.5.1", "2.6.3", "2.7.2", "2.8.1", "2.9.2", "2.10.1", "2.10.3", "3.0.6")
-DEFAULT_VERSION = "2.10.3"
+# Airflow versions the local MWAA accepts for new environments, from the one version table
+# (mwaa_platform.versions): what MWAA offers plus the image_only versions (run locally to test ahead).
+# Only versions with a constraints file can run a real local Airflow; the others work with the `none` runtime.
+VERSIONS = tuple(v for v, row in versions.all_versions().items() if row.status != "end_of_support")
+DEFAULT_VERSION = versions.default_version()
 
 
 def version_tuple(version: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in version.split(".") if p.isdigit())
+    return versions.parse(version)
 
 
 def capacity_errors(env_class: str, schedulers: int, min_workers: int, max_workers: int,

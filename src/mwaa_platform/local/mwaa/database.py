@@ -14,10 +14,11 @@ import logging
 import os
 import subprocess
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from mwaa_platform.local.airflow_runtime import AirflowRuntime, available_versions
+from mwaa_platform.airflow_runtime import AirflowRuntime, available_versions
 from mwaa_platform.local.postgres import Cluster
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,11 @@ def _lock_for(version: str) -> threading.Lock:
 
 def template_name(version: str) -> str:
     return "mwaa_tmpl_" + version.replace(".", "_")
+
+
+def snapshot_name(database: str) -> str:
+    """The snapshot taken of ``database`` before an in-place version change."""
+    return "mwaa_snap_" + hashlib.sha256(database.encode()).hexdigest()[:24]
 
 
 class Databases:
@@ -104,3 +110,51 @@ class Databases:
 
     def drop(self, database: str) -> None:
         self.cluster.drop_database(database)
+        self.cluster.drop_database(snapshot_name(database))
+
+    # -- snapshots (in-place version changes) --------------------------------------------------------------
+    def exists(self, database: str) -> bool:
+        return bool(self.cluster.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}'").strip())
+
+    def _disconnect(self, database: str) -> None:
+        self.cluster.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          f"WHERE datname = '{database}' AND pid <> pg_backend_pid()")
+
+    def _copy(self, source: str, target: str) -> None:
+        """``CREATE DATABASE target TEMPLATE source`` (a file-level copy), retried while stray sessions close."""
+        for attempt in range(10):
+            self._disconnect(source)
+            try:
+                self.cluster.create_database(target, template=source)
+                return
+            except subprocess.CalledProcessError as exc:
+                if "being accessed by other users" not in (exc.stderr or "") or attempt == 9:
+                    raise DatabaseError(f"copying database {source} to {target}: {exc.stderr}") from None
+                time.sleep(0.5)
+
+    def snapshot(self, database: str) -> str:
+        """Take the pre-change snapshot of ``database`` (its processes must be stopped); idempotent.
+
+        If a snapshot already exists (a version change interrupted by a service restart), the database is
+        first put back to it, so a half-run migration is never snapshotted or continued.
+        """
+        snap = snapshot_name(database)
+        if self.exists(snap):
+            self.cluster.drop_database(database)
+            self._copy(snap, database)
+        else:
+            self._copy(database, snap)
+        return snap
+
+    def restore_snapshot(self, database: str) -> bool:
+        """Put ``database`` back to its snapshot and drop the snapshot; False when there is none."""
+        snap = snapshot_name(database)
+        if not self.exists(snap):
+            return False
+        self.cluster.drop_database(database)
+        self._copy(snap, database)
+        self.cluster.drop_database(snap)
+        return True
+
+    def drop_snapshot(self, database: str) -> None:
+        self.cluster.drop_database(snapshot_name(database))

@@ -17,6 +17,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from mwaa_platform import versions
 from mwaa_platform.local import ports
 from mwaa_platform.local.mwaa import classes
 from mwaa_platform.local.mwaa.errors import ValidationException
@@ -77,15 +78,36 @@ class References:
 
 
 # -- validation ----------------------------------------------------------------------------------------------
-def check_rules(merged: dict[str, Any]) -> None:
-    """Business rules the shapes cannot express, on the merged (existing + requested) configuration."""
+def version_problem(version: str) -> str | None:
+    """Why MWAA refuses ``version`` for a new environment or as an update target (None: accepted).
+
+    From the version table: unknown and end_of_support versions are refused naming the offered ones;
+    ``image_only`` versions are accepted by the local MWAA only (to test ahead; MWAA does not offer them yet).
+    """
+    offered = ", ".join(versions.offered())
+    try:
+        row = versions.get(version)
+    except versions.UnknownVersionError:
+        return f"Airflow version {version} is not supported: use one of {offered}"
+    if row.status == "end_of_support":
+        return (f"Airflow version {version} is not supported: it has reached end of support"
+                f"{f' ({row.end_of_support.isoformat()})' if row.end_of_support else ''}; use one of {offered}")
+    return None
+
+
+def check_rules(merged: dict[str, Any], *, check_version: bool = True) -> None:
+    """Business rules the shapes cannot express, on the merged (existing + requested) configuration.
+
+    ``check_version``: validate AirflowVersion (on creation, and on updates that change it).
+    """
     problems: list[str] = []
     env_class = merged.get("EnvironmentClass", classes.DEFAULT_CLASS)
     if env_class not in classes.CLASSES:
         problems.append(f"Invalid environment class {env_class}: use one of {', '.join(classes.CLASSES)}")
-    version = merged.get("AirflowVersion", classes.DEFAULT_VERSION)
-    if version not in classes.VERSIONS:
-        problems.append(f"Airflow version {version} is not supported: use one of {', '.join(classes.VERSIONS)}")
+    if check_version:
+        problem = version_problem(merged.get("AirflowVersion", classes.DEFAULT_VERSION))
+        if problem:
+            problems.append(problem)
     if env_class in classes.CLASSES:
         cap = classes.CLASSES[env_class]
         problems += classes.capacity_errors(
@@ -310,15 +332,16 @@ def changed_fields(record: Record, params: dict[str, Any]) -> set[str]:
 
 
 def check_version_change(record: Record, params: dict[str, Any]) -> None:
+    """MWAA's rules for an in-place version change (the version table's change_refusal), as ValidationException."""
     new = params.get("AirflowVersion")
     if not new or new == record["AirflowVersion"]:
         return
-    old_t, new_t = classes.version_tuple(record["AirflowVersion"]), classes.version_tuple(new)
-    if new_t < old_t:
-        raise ValidationException(f"Airflow version downgrades are not supported ({record['AirflowVersion']} -> {new})")
-    if new_t[0] != old_t[0]:
-        raise ValidationException(f"Upgrading Airflow across major versions is not supported "
-                                  f"({record['AirflowVersion']} -> {new}); create a new environment")
+    problem = version_problem(new)
+    if problem:
+        raise ValidationException(problem)
+    refusal = versions.change_refusal(record["AirflowVersion"], new)
+    if refusal:
+        raise ValidationException(refusal)
 
 
 def apply_update(record: Record, params: dict[str, Any], refs: References) -> None:

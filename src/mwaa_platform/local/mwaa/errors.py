@@ -75,3 +75,12 @@ class RestApiServerException(ApiError):  # noqa: N818 named after the AWS error 
 
 def not_found(name: str) -> ResourceNotFoundException:
     return ResourceNotFoundException(f"Environment named {name} not found.")
+
+
+class ProvisionError(RuntimeError):
+    """A CREATING / UPDATING step failed: ``code`` and ``message`` go to ``LastUpdate.Error``."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message

@@ -18,7 +18,7 @@ import requests
 
 from mwaa_platform.local import ports, process
 from mwaa_platform.local.mwaa import CLIENT_ONLY_VARIABLES, DEFAULT_PORT, mwaa_env, procs
-from mwaa_platform.local.state import state_dir
+from mwaa_platform.paths import state_dir
 
 
 @dataclass

@@ -4,7 +4,8 @@
 
     CreateEnvironment  -> CREATING -> (CUSTOMER endpoints: PENDING until they exist -> CREATING) -> AVAILABLE
                                    -> CREATE_FAILED (LastUpdate.Error says why)
-    UpdateEnvironment  -> UPDATING -> AVAILABLE, or ROLLING_BACK -> AVAILABLE (LastUpdate FAILED) / UPDATE_FAILED
+    UpdateEnvironment  -> UPDATING -> AVAILABLE, or ROLLING_BACK -> UPDATE_FAILED (rolled back, ready to use;
+                          LastUpdate FAILED with the error; ROLLBACK_FAILED when even the rollback failed)
     DeleteEnvironment  -> DELETING -> DELETED (then the record is gone: GetEnvironment answers 404)
     scheduler dead for `unavailable_after` s: AVAILABLE -> UNAVAILABLE; alive again -> AVAILABLE
 
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 1.0
 ENDPOINT_CHECK_SECONDS = 2.0
 BUSY_STATUSES = {"CREATING", "UPDATING", "DELETING", "ROLLING_BACK", "CREATING_SNAPSHOT"}
+# statuses whose Airflow processes run (UPDATE_FAILED: the update was rolled back, the environment is usable)
+RUNNING_STATUSES = ("AVAILABLE", "UNAVAILABLE", "UPDATE_FAILED")
 
 
 def _endpoint_reader(local: dict[str, Any]) -> Any:
@@ -224,7 +227,8 @@ class Controller:
             try:
                 if not run_airflow:
                     time.sleep(self.settings.control_plane_delay)
-                provision.reconfigure(self.runtime(record), changed, run_airflow)
+                provision.reconfigure(self.runtime(record), changed, run_airflow,
+                                      old_version=pending["saved"].get("AirflowVersion"))
             except Exception as exc:
                 error = ((exc.code, exc.message) if isinstance(exc, provision.ProvisionError)
                          else ("INTERNAL_ERROR", str(exc)))
@@ -244,12 +248,13 @@ class Controller:
             return
         error = tuple(record["_local"].pop("update_error", None) or ("INTERNAL_ERROR", "update failed"))
         try:
-            provision.reconfigure(self.runtime(record), changed, run_airflow)
+            provision.reconfigure(self.runtime(record), changed, run_airflow, rolling_back=True)
         except Exception as exc:
             log.exception("%s: rollback failed", key)
             self.transition(key, "UPDATE_FAILED", self._finish(("ROLLBACK_FAILED", str(exc))))
             return
-        self.transition(key, "AVAILABLE", self._finish((str(error[0]), str(error[1]))))
+        # MWAA: UPDATE_FAILED = the update failed and the environment rolled back and is ready to use
+        self.transition(key, "UPDATE_FAILED", self._finish((str(error[0]), str(error[1]))))
 
     def _delete_job(self, key: Key) -> None:
         record = self.store.get(key)
@@ -266,7 +271,7 @@ class Controller:
         self._forget(key)
 
     def _restart_job(self, key: Key) -> None:
-        """Bring an AVAILABLE/UNAVAILABLE environment's processes back (service restart, restart-scheduler)."""
+        """Bring a running-status environment's processes back (service restart, restart-scheduler)."""
         record = self.store.get(key)
         if record is None or not self.runs_airflow(record):
             return
@@ -278,7 +283,7 @@ class Controller:
             self.transition(key, "UNAVAILABLE")
             return
         self._dead_since.pop(key, None)
-        self.transition(key, "AVAILABLE")
+        self.transition(key, "UPDATE_FAILED" if record["Status"] == "UPDATE_FAILED" else "AVAILABLE")
 
     def _sync_job(self, key: Key) -> None:
         record = self.store.get(key)
@@ -325,7 +330,7 @@ class Controller:
             resume = self._resumable(status)
             if resume is not None:
                 self.submit(key, resume)
-            elif status in ("AVAILABLE", "UNAVAILABLE") and self.runs_airflow(record):
+            elif status in RUNNING_STATUSES and self.runs_airflow(record):
                 self.submit(key, self._restart_job)
 
     def _loop(self) -> None:
@@ -351,7 +356,7 @@ class Controller:
                     if customer_endpoints_ready(record):
                         self.transition(key, "CREATING", lambda r: r["_local"].__setitem__("endpoints_ready", True))
                         self.submit(key, self._build_job)
-            elif status in ("AVAILABLE", "UNAVAILABLE") and self.runs_airflow(record):
+            elif status in RUNNING_STATUSES and self.runs_airflow(record):
                 self._watch(key, record, status, now)
 
     def _watch(self, key: Key, record: Record, status: str, now: float) -> None:

@@ -13,7 +13,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from mwaa_platform.local.mwaa import environment, tokens
+from mwaa_platform.local.mwaa import environment, identity, tokens
 from mwaa_platform.local.mwaa.errors import (
     InternalServerException,
     RestApiServerException,
@@ -29,7 +29,13 @@ from mwaa_platform.local.mwaa.store import Key, Record
 
 log = logging.getLogger(__name__)
 MAX_TAGS = 50
-DATA_PLANE_STATUSES = {"AVAILABLE", "UPDATING", "UNAVAILABLE"}
+DATA_PLANE_STATUSES = {"AVAILABLE", "UPDATING", "UNAVAILABLE", "UPDATE_FAILED"}
+
+
+def changing_version(record: Record) -> bool:
+    """True while an update changes the Airflow version (its database is being migrated: no web server)."""
+    pending = record["_local"].get("pending_update") or {}
+    return record["Status"] in ("UPDATING", "ROLLING_BACK") and "AirflowVersion" in pending.get("changed", [])
 
 
 def airflow_identity(caller: Caller) -> str:
@@ -107,7 +113,8 @@ class Operations:
                                       "cannot be updated now; wait until it is AVAILABLE.")
         environment.check_version_change(record, params)
         merged = environment.merged_view(record, params)
-        environment.check_rules(merged)
+        environment.check_rules(merged, check_version=params.get("AirflowVersion", record["AirflowVersion"])
+                                != record["AirflowVersion"])
         changed = environment.changed_fields(record, params)
         refs = environment.check_references(caller.access_key_id, caller.region, merged, changed)
         if "NetworkConfiguration" in changed and refs.vpc_id and refs.vpc_id != record["_local"].get("vpc_id"):
@@ -151,7 +158,8 @@ class Operations:
     def _web(self, record: Record) -> EnvRuntime:
         """The environment's runtime with its web server up (started lazily for Airflow 2)."""
         rt = self.controller.runtime(record)
-        if self.controller.runs_airflow(record) and record["Status"] in DATA_PLANE_STATUSES:
+        if (self.controller.runs_airflow(record) and record["Status"] in DATA_PLANE_STATUSES
+                and not changing_version(record)):
             try:
                 rt.ensure_web()
             except StartError as exc:
@@ -161,16 +169,18 @@ class Operations:
 
     def CreateCliToken(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
         record = self._record(caller, params["Name"])
+        role = identity.cli_role(caller, record["Name"], record["Arn"])  # AccessDeniedException when not allowed
         self._web(record)
-        token = tokens.mint(record["_local"]["token_secret"], "cli", airflow_identity(caller))
+        token = tokens.mint(record["_local"]["token_secret"], "cli", airflow_identity(caller), role)
         return {"CliToken": token, "WebServerHostname": record["WebserverUrl"]}
 
     def CreateWebLoginToken(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
         record = self._record(caller, params["Name"])
+        role = identity.web_role(caller, record["Name"])  # AccessDeniedException when no Airflow role is allowed
         self._web(record)
         user = airflow_identity(caller)
         return {
-            "WebToken": tokens.mint(record["_local"]["token_secret"], "web", user),
+            "WebToken": tokens.mint(record["_local"]["token_secret"], "web", user, role),
             "WebServerHostname": record["WebserverUrl"],
             "IamIdentity": caller.iam_identity,
             "AirflowIdentity": user,
@@ -185,7 +195,7 @@ class Operations:
         if not self.controller.runs_airflow(record):
             raise RestApiServerException(503, {**unavailable, "detail": "this local environment has no Airflow "
                                                f"(tag {RUNTIME_TAG}=none)"})
-        if record["Status"] not in DATA_PLANE_STATUSES:
+        if record["Status"] not in DATA_PLANE_STATUSES or changing_version(record):
             raise RestApiServerException(503, {**unavailable, "detail": f"environment is {record['Status']}"})
         rt = self._web(record)
         try:

@@ -13,21 +13,16 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from mwaa_platform.local import airflow_runtime
-from mwaa_platform.local.mwaa import dagsync, requirements
+from mwaa_platform import airflow_runtime
+from mwaa_platform.airflow_runtime import requirements
+from mwaa_platform.local.mwaa import dagsync, versionchange
 from mwaa_platform.local.mwaa.database import DatabaseError
+from mwaa_platform.local.mwaa.errors import ProvisionError
 from mwaa_platform.local.mwaa.identity import client
 from mwaa_platform.local.mwaa.runtime import PLUGIN_FILE, EnvRuntime, StartError
 from mwaa_platform.local.mwaa.store import Record
 
 log = logging.getLogger(__name__)
-
-
-class ProvisionError(RuntimeError):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def _s3(record: Record) -> Any:
@@ -146,18 +141,16 @@ def start(rt: EnvRuntime) -> None:
         raise ProvisionError("AIRFLOW_START_FAILED", str(exc)) from None
 
 
-def migrate(rt: EnvRuntime) -> None:
-    """`airflow db migrate` with the (new) version: MWAA's in-place minor version upgrade."""
-    airflow = ensure_airflow(rt)
-    done = subprocess.run([str(airflow.airflow), "db", "migrate"], env=rt.environ(), capture_output=True, text=True,
-                          timeout=900, check=False)
-    if done.returncode != 0:
-        raise ProvisionError("DATABASE_MIGRATION_FAILED", (done.stdout + done.stderr)[-1000:])
+def reconfigure(rt: EnvRuntime, changed: set[str], run_airflow: bool, *, old_version: str | None = None,
+                rolling_back: bool = False) -> None:
+    """What UPDATING does: re-fetch what changed, then restart every component with the new configuration.
 
-
-def reconfigure(rt: EnvRuntime, changed: set[str], run_airflow: bool) -> None:
-    """What UPDATING does: re-fetch what changed, then restart every component with the new configuration."""
+    A new AirflowVersion (``old_version`` is the one it changes from) is an in-place version change
+    (:mod:`versionchange`): snapshot, migrate or downgrade. ``rolling_back``: the record already holds the old
+    configuration; the version change is undone by putting the snapshot back instead.
+    """
     rt.prepare()
+    version_changed = "AirflowVersion" in changed
     if {"RequirementsS3Path", "RequirementsS3ObjectVersion", "AirflowVersion"} & changed:
         if run_airflow:
             ensure_airflow(rt)
@@ -169,10 +162,15 @@ def reconfigure(rt: EnvRuntime, changed: set[str], run_airflow: bool) -> None:
         install_plugins(rt)
     if {"StartupScriptS3Path", "StartupScriptS3ObjectVersion"} & changed:
         run_startup_script(rt)
-    if "AirflowVersion" in changed:
-        migrate(rt)
+    if version_changed and rolling_back:
+        versionchange.restore(rt)
+        versionchange.forget_generated_config(rt)
+    elif version_changed and old_version and old_version != rt.version:
+        versionchange.change(rt, old_version)
     if {"DagS3Path", "SourceBucketArn"} & changed:
         shutil.rmtree(rt.dags, ignore_errors=True)
         rt.dags.mkdir(parents=True)
     sync_dags(rt)
     start(rt)
+    if version_changed and not rolling_back:
+        versionchange.finish(rt)

@@ -1,8 +1,8 @@
 """InvokeRestApi: forward to the environment's real Airflow REST API (v1 on 2.x, v2 on 3.x).
 
 The local MWAA logs in the way a client does, through the environment's own MWAA login route with a web
-login token (Airflow 2: ``session`` cookie; Airflow 3: the ``_token`` JWT sent as a bearer token), and
-keeps that login per environment, logging in again once when Airflow answers 401/403.
+login token at ``/aws_mwaa/login`` (Airflow 2: ``session`` cookie; Airflow 3: the ``_token`` JWT sent as a
+bearer token), and keeps that login per environment, logging in again once when Airflow answers 401/403.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def login(rt: EnvRuntime, subject: str = SERVICE_USER, role: str = "Admin") -> r
     token = tokens.mint(rt.record["_local"]["token_secret"], "web", subject, role)
     http = requests.Session()
     http.trust_env = False  # loopback only: never through a proxy
-    path = "/pluginsv2/aws_mwaa/login" if rt.major >= 3 else "/aws_mwaa/login"
+    path = "/aws_mwaa/login"  # every version (Airflow 3.3 reserves /pluginsv2, where 3.0-3.2 also serve it)
     answer = http.post(rt.base_url + path, data={"token": token}, allow_redirects=False, timeout=TIMEOUT_SECONDS)
     if answer.status_code not in (302, 303):
         raise LoginError(f"login at {path} answered {answer.status_code}: {answer.text[:200]}")

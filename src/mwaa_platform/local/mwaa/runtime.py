@@ -6,9 +6,10 @@ requirements overlay), ``logs/`` (one log per component + Airflow's task logs), 
 Processes are started with :mod:`mwaa_platform.local.process`, each in its own session, so they are
 stopped by pid (their whole process group) and nothing else is ever signalled.
 
-Components: Airflow 2 runs ``scheduler`` (LocalExecutor) and, on demand, ``webserver`` (1 worker);
-Airflow 3 runs ``api-server`` (1 worker; LocalExecutor tasks report to its execution API),
-``dag-processor`` and ``scheduler``. ``triggerer`` only when the service is started with it.
+Components (the version table's, :attr:`mwaa_platform.versions.AirflowVersion.components`): Airflow 2 runs
+``scheduler`` (LocalExecutor) and, on demand, ``webserver`` (1 worker); Airflow 3 runs ``api-server``
+(1 worker; LocalExecutor tasks report to its execution API), ``dag-processor`` and ``scheduler``.
+``triggerer`` only when the service is started with it (one process less on a 2-core machine).
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import requests
 
-from mwaa_platform.local import airflow_runtime, ports
+from mwaa_platform import airflow_runtime, versions
+from mwaa_platform.local import ports
 from mwaa_platform.local.mwaa import CLIENT_ONLY_VARIABLES, classes, procs
 from mwaa_platform.local.mwaa.database import Databases
 from mwaa_platform.local.mwaa.settings import Settings
@@ -40,6 +43,13 @@ PLUGIN_SHIM = (
 # Variables a startup script may not override (MWAA reserves how Airflow is wired).
 RESERVED_VARIABLES = {"AIRFLOW_HOME", "PYTHONPATH", "PATH", "MWAA_LOCAL_TOKEN_SECRET_FILE"}
 STARTUP_TIMEOUT_SECONDS = 120
+# Set explicitly (not left to airflow.cfg): after an in-place 2.x <-> 3.x change the other major's default
+# must never be read. 2.x: FAB (the login route uses its security manager); 3.x: the simple auth manager (the
+# login route mints its JWT; the 3.x runtimes have no FAB provider).
+AUTH_MANAGERS = {
+    2: "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager",
+    3: "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
+}
 _web_locks: dict[Key, threading.Lock] = {}
 _web_guard = threading.Lock()
 
@@ -114,7 +124,7 @@ class EnvRuntime:
 
     @property
     def major(self) -> int:
-        return classes.version_tuple(self.version)[0]
+        return versions.parse(self.version)[0]
 
     @property
     def web_port(self) -> int:
@@ -130,11 +140,11 @@ class EnvRuntime:
         return f"http://127.0.0.1:{self.web_port}"
 
     def components(self) -> list[str]:
-        """Components that run for the environment's whole life (the 2.x webserver is started on demand)."""
-        names = ["api-server", "dag-processor", "scheduler"] if self.major >= 3 else ["scheduler"]
-        if self.settings.triggerer:
-            names.append("triggerer")
-        return names
+        """Components that run for the environment's whole life: the version table's components, except the
+        2.x webserver (started on demand unless ``--webserver eager``) and the triggerer (``--triggerer``)."""
+        names = [c for c in versions.get(self.version).components
+                 if c != "webserver" and (c != "triggerer" or self.settings.triggerer)]
+        return sorted(names)
 
     def airflow(self) -> airflow_runtime.AirflowRuntime:
         return airflow_runtime.ensure(self.version)
@@ -161,6 +171,18 @@ class EnvRuntime:
         loaded: dict[str, str] = json.loads(path.read_text())
         return loaded
 
+    @staticmethod
+    def _mwaa_db_variables(url: str) -> dict[str, str]:
+        parts = urlsplit(url)
+        return {
+            "MWAA__DB__POSTGRES_HOST": parts.hostname or "127.0.0.1",
+            "MWAA__DB__POSTGRES_PORT": str(parts.port or 5432),
+            "MWAA__DB__POSTGRES_DB": parts.path.lstrip("/"),
+            "MWAA__DB__CREDENTIALS": json.dumps({"username": unquote(parts.username or ""),
+                                                 "password": unquote(parts.password or "")}),
+            "MWAA__DB__POSTGRES_SSLMODE": "disable",  # loopback; MWAA itself requires TLS
+        }
+
     def environ(self) -> dict[str, str]:
         """The process environment of every component: base, startup-script exports, MWAA's wiring, options."""
         local = self.record["_local"]
@@ -186,6 +208,9 @@ class EnvRuntime:
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__FERNET_KEY": local["fernet_key"],
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": self.databases.url(local["database"]),
+            # MWAA's containers carry the metadata database as MWAA__DB__*; Airflow 3 blanks the SQLAlchemy URL in
+            # task processes, so the DR DAGs (mwaa_platform.metadata.dbconn) read these, as on MWAA
+            **self._mwaa_db_variables(self.databases.url(local["database"])),
             "AIRFLOW__DATABASE__LOAD_DEFAULT_CONNECTIONS": "False",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_POOL_SIZE": "3",
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(self.logs / "airflow"),
@@ -206,6 +231,7 @@ class EnvRuntime:
             "AIRFLOW__API__SECRET_KEY": local["secret_key"],
             "AIRFLOW__API_AUTH__JWT_SECRET": local["token_secret"],
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.base_url}/execution/",
+            "AIRFLOW__CORE__AUTH_MANAGER": AUTH_MANAGERS[min(self.major, 3)],
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self.home / "simple_auth_passwords.json"),
         })

@@ -18,6 +18,7 @@ from typing import Any
 PREFIX = "mwaa-local"
 TTL_SECONDS = 60
 KINDS = ("web", "cli")
+ROLES = ("Admin", "Op", "User", "Viewer", "Public")  # MWAA's Airflow roles (rbac-role resources)
 
 
 class TokenError(ValueError):
@@ -40,6 +41,8 @@ def mint(secret: str, kind: str, subject: str, role: str = "Admin", ttl: int = T
          now: float | None = None) -> str:
     if kind not in KINDS:
         raise ValueError(f"token kind must be one of {KINDS}")
+    if role not in ROLES:
+        raise ValueError(f"token role must be one of {ROLES}")
     issued = int(now if now is not None else time.time())
     claims = {"kind": kind, "sub": subject, "role": role, "iat": issued, "exp": issued + ttl,
               "jti": secrets.token_hex(8)}
@@ -60,6 +63,8 @@ def verify(secret: str, token: str, kind: str, now: float | None = None) -> dict
         raise TokenError("malformed token payload") from None
     if claims.get("kind") != kind:
         raise TokenError(f"not a {kind} token")
+    if claims.get("role", "Admin") not in ROLES:
+        raise TokenError("unknown Airflow role")
     if (now if now is not None else time.time()) > float(claims.get("exp", 0)):
         raise TokenError("token expired")
     return claims

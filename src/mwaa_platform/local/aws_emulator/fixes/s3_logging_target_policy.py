@@ -3,7 +3,7 @@ crashes with HTTP 500 ('str' object has no attribute 'get') when any statement h
 TLS-only deny every bucket of ours has), and otherwise accepts only a Resource spelled exactly
 ``<target>/<prefix>*``, ``<target>/*`` or ``<target>``, ignoring Conditions. AWS accepts any statement that
 allows logging.s3.amazonaws.com s3:PutObject on the log keys, typically narrowed by aws:SourceAccount and
-aws:SourceArn. Fix: decide with mwaa_platform.crossaccount.policy_eval: does the target's policy allow the
+aws:SourceArn. Fix: decide with mwaa_platform.local.policy_eval: does the target's policy allow the
 logging service to put ``<prefix>...`` given the source bucket's account and ARN?"""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ LOGGING_SERVICE = "logging.s3.amazonaws.com"
 
 def logging_allowed(policy_json: str, target_arn: str, target_prefix: str | None, source_account: str,
                     source_arn: str) -> bool:
-    from mwaa_platform.crossaccount.policy_eval import Effect, Request, UnsupportedConditionError, evaluate
+    from mwaa_platform.local.policy_eval import Effect, Request, UnsupportedConditionError, evaluate
 
     request = Request(
         principal=LOGGING_SERVICE,

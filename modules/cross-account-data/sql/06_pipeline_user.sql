@@ -1,0 +1,1 @@
+CREATE USER "${db_user}" PASSWORD DISABLE

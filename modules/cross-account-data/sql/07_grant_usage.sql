@@ -1,0 +1,1 @@
+GRANT USAGE ON SCHEMA ${schema} TO "${db_user}"

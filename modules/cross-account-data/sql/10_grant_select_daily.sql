@@ -1,0 +1,1 @@
+GRANT SELECT ON TABLE ${schema}.sales_daily TO "${db_user}"
