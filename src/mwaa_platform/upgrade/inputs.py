@@ -32,11 +32,14 @@ def parse_config_options(text: str | None) -> dict[str, str]:
     """``--config-options``: a JSON object, or @FILE holding one; keys ``section.key``, values strings."""
     if not text:
         return {}
-    raw = Path(text[1:]).read_text() if text.startswith("@") else text
+    try:
+        raw = Path(text[1:]).read_text(encoding="utf-8") if text.startswith("@") else text
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"--config-options file cannot be read as UTF-8 text: {type(exc).__name__}") from None
     try:
         doc = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"--config-options is not JSON: {exc}") from None
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"--config-options is not JSON: {type(exc).__name__}") from None
     if not isinstance(doc, dict) or not all(isinstance(k, str) and "." in k for k in doc):
         raise InputError('--config-options must be a JSON object of "section.key": "value"')
     return {k: str(v) for k, v in doc.items()}
