@@ -264,9 +264,9 @@ def test_deleted_service_managed_environments_are_ignored_without_aws_calls(
 
 @pytest.mark.parametrize("queue", [
     f"arn:aws:sqs:{REGION}:{ACCOUNT}:attacker-drop-box",
-    f"arn:aws:sqs:{REGION}:210987654321:airflow-celery-lookalike",
+    f"arn:aws:sqs:eu-west-1:{ACCOUNT}:airflow-celery-lookalike",
     f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/attacker-drop-box",
-], ids=["foreign-name", "foreign-account", "foreign-name-url"])
+], ids=["foreign-name", "foreign-region", "foreign-name-url"])
 def test_a_foreign_queue_is_rejected_before_any_aws_call(queue: str, network: Network, ec2: Any,
                                                          settings: handler.Settings,
                                                          aws_requests: list[Call]) -> None:

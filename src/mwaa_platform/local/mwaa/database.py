@@ -106,7 +106,8 @@ class Databases:
 
     def create(self, database: str, template: str) -> None:
         self.cluster.drop_database(database)
-        self.cluster.create_database(database, template=template)
+        # the template may still hold a session (its own migration, a concurrent clone): retried like a snapshot
+        self._copy(template, database)
 
     def drop(self, database: str) -> None:
         self.cluster.drop_database(database)
@@ -122,13 +123,13 @@ class Databases:
 
     def _copy(self, source: str, target: str) -> None:
         """``CREATE DATABASE target TEMPLATE source`` (a file-level copy), retried while stray sessions close."""
-        for attempt in range(10):
+        for attempt in range(40):
             self._disconnect(source)
             try:
                 self.cluster.create_database(target, template=source)
                 return
             except subprocess.CalledProcessError as exc:
-                if "being accessed by other users" not in (exc.stderr or "") or attempt == 9:
+                if "being accessed by other users" not in (exc.stderr or "") or attempt == 39:
                     raise DatabaseError(f"copying database {source} to {target}: {exc.stderr}") from None
                 time.sleep(0.5)
 
