@@ -99,11 +99,15 @@ class AirflowRest:
         return True
 
     # -- DAG runs ------------------------------------------------------------------------------------------
-    def trigger(self, dag_id: str, run_id: str, conf: dict[str, Any]) -> dict[str, Any]:
-        """Start a run with a fixed id; the existing run if that id was already triggered (idempotent)."""
+    def trigger(self, dag_id: str, run_id: str, conf: dict[str, Any],
+                logical_date: str | None = None) -> dict[str, Any]:
+        """Start a run with a fixed id; the existing run if that id was already triggered (idempotent).
+
+        Airflow 3 takes an explicit ``logical_date`` (None: a run without one, which a downgrade to 2.x moves aside).
+        """
         body: dict[str, Any] = {"dag_run_id": run_id, "conf": conf}
         if self.major >= 3:
-            body["logical_date"] = None
+            body["logical_date"] = logical_date
         path = f"/dags/{quote(dag_id, safe='')}/dagRuns"
         answer = self.call("POST", path, body=body)
         if answer.status == 409:

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -126,14 +125,10 @@ def _trigger(rest: AirflowRest, dag_id: str, run_id: str, conf: dict[str, Any]) 
     """A run with a fixed id (an existing one is found, not duplicated). On Airflow 3 with a logical date: a run
     without one cannot be downgraded (Airflow's 3.0.0 migration moves such runs out of dag_run on the way
     back to 2.x), and an upgrade's own runs must survive its rollback."""
-    if rest.major < 3:
-        rest.trigger(dag_id, run_id, conf)
-        return
-    body = {"dag_run_id": run_id, "conf": conf, "logical_date": datetime.now(UTC).isoformat()}
-    answer = rest.call("POST", f"/dags/{quote(dag_id, safe='')}/dagRuns", body=body)
-    if answer.status >= 400 and answer.status != 409:
-        raise StepFailedError(f"{rest.environment}: triggering {dag_id} answered {answer.status}: "
-                              f"{str(answer.body)[:300]}")
+    try:
+        rest.trigger(dag_id, run_id, conf, logical_date=datetime.now(UTC).isoformat())
+    except AirflowUnreachableError as exc:
+        raise StepFailedError(str(exc)) from None
 
 
 def _wait_parsed(call: Call, rest: AirflowRest, dag_ids: list[str], step: str) -> dict[str, dict[str, Any]]:

@@ -51,10 +51,6 @@ VERSIONS = tuple(v for v, row in versions.all_versions().items() if row.status !
 DEFAULT_VERSION = versions.default_version()
 
 
-def version_tuple(version: str) -> tuple[int, ...]:
-    return versions.parse(version)
-
-
 def capacity_errors(env_class: str, schedulers: int, min_workers: int, max_workers: int,
                     min_webservers: int, max_webservers: int) -> list[str]:
     """Every way the numbers break the class's limits, as one readable sentence each."""
