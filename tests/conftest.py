@@ -18,6 +18,7 @@ import pytest
 from mwaa_platform import airflow_runtime
 from mwaa_platform.local import ports
 from mwaa_platform.local.emulator import Emulator
+from mwaa_platform.local.mwaa.launcher import LocalMwaa
 from mwaa_platform.local.postgres import Cluster
 
 REPO = Path(__file__).resolve().parents[1]
@@ -101,6 +102,33 @@ def postgres() -> Iterator[Cluster]:
     finally:
         cluster.stop()
         shutil.rmtree(base, ignore_errors=True)
+
+
+# The session's local MWAA publishes metrics every 5 s and turns an environment with a dead scheduler
+# UNAVAILABLE after 10 s, so the failure path is observable within a test (tests/local_mwaa/mwaa_local_helpers).
+LOCAL_MWAA_METRICS_PERIOD = 5.0
+LOCAL_MWAA_UNAVAILABLE_AFTER = 10.0
+
+
+@pytest.fixture(scope="session")
+def local_mwaa(emulator: Emulator, postgres: Cluster, session_state: Path) -> Iterator[LocalMwaa]:
+    """The session's one local MWAA service (tests/local_mwaa and tests/upgrade share it).
+
+    Defined here, at the root, so that it is one fixture: a copy in two conftest files would be two session
+    fixtures, i.e. two services on one state directory, each running every environment's jobs. The ``none``
+    runtime is the default (control plane only); Airflow tests opt in with ``mwaa-local:runtime = airflow``.
+    """
+    service = LocalMwaa(
+        pg_port=postgres.port, pg_root=postgres.root, emulator_env=emulator.env("us-east-1"),
+        port=ports.free_port(), root=session_state / "mwaa",
+        options={"default_runtime": "none", "control_plane_delay": 0.5, "metrics_period": LOCAL_MWAA_METRICS_PERIOD,
+                 "unavailable_after": LOCAL_MWAA_UNAVAILABLE_AFTER, "dag_sync_period": 3},
+    )
+    service.start()
+    try:
+        yield service
+    finally:
+        service.stop()
 
 
 def _runtime(version: str) -> airflow_runtime.AirflowRuntime:

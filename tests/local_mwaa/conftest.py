@@ -1,10 +1,5 @@
-"""Fixtures for the local MWAA: one service per test session (on the session's emulator and Postgres).
-
-The session service defaults to the ``none`` runtime (control plane only) so API and Terraform tests are
-cheap; the Airflow tests opt in per environment with the tag ``mwaa-local:runtime = airflow``. Metrics
-are published every 5 s and a dead scheduler turns the environment UNAVAILABLE after 10 s, so the
-failure path is observable within a test.
-"""
+"""Fixtures for the local MWAA tests: clients, infrastructure and status events around the session's one
+local MWAA service (``local_mwaa``, defined in tests/conftest.py so tests/upgrade shares the same service)."""
 
 from __future__ import annotations
 
@@ -19,28 +14,11 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
-from mwaa_local_helpers import METRICS_PERIOD, UNAVAILABLE_AFTER, Infra, make_infra
+from mwaa_local_helpers import Infra, make_infra
 
-from mwaa_platform.local import ports
 from mwaa_platform.local.emulator import Emulator
 from mwaa_platform.local.mwaa import mwaa_env
 from mwaa_platform.local.mwaa.launcher import LocalMwaa
-from mwaa_platform.local.postgres import Cluster
-
-
-@pytest.fixture(scope="session")
-def local_mwaa(emulator: Emulator, postgres: Cluster, session_state: Path) -> Iterator[LocalMwaa]:
-    service = LocalMwaa(
-        pg_port=postgres.port, pg_root=postgres.root, emulator_env=emulator.env("us-east-1"),
-        port=ports.free_port(), root=session_state / "mwaa",
-        options={"default_runtime": "none", "control_plane_delay": 0.5, "metrics_period": METRICS_PERIOD,
-                 "unavailable_after": UNAVAILABLE_AFTER, "dag_sync_period": 3},
-    )
-    service.start()
-    try:
-        yield service
-    finally:
-        service.stop()
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,8 @@ from typing import Any
 
 import boto3
 
-# The session service publishes metrics every 5 s and declares a dead scheduler UNAVAILABLE after 10 s.
+# The session service (tests/conftest.py local_mwaa) publishes metrics every 5 s and declares a dead scheduler
+# UNAVAILABLE after 10 s; test_session_service_settings checks these copies against its options.
 METRICS_PERIOD = 5.0
 UNAVAILABLE_AFTER = 10.0
 

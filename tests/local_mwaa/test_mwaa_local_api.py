@@ -3,6 +3,8 @@ the documented errors, the status machine and the EventBridge status events."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,7 +15,7 @@ import pytest
 import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from mwaa_local_helpers import Infra, make_infra, statuses, wait_gone, wait_status
+from mwaa_local_helpers import METRICS_PERIOD, UNAVAILABLE_AFTER, Infra, make_infra, statuses, wait_gone, wait_status
 
 from mwaa_platform.local import ports
 from mwaa_platform.local.mwaa import PLACEHOLDER_HOST, tokens
@@ -404,6 +406,26 @@ def test_proxy_refuses_other_hosts_and_direct_calls_work(mwaa_vars: dict[str, st
     assert answer.status_code == 403 and answer.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
     direct = boto3.client("mwaa", endpoint_url=local_mwaa.endpoint, config=Config(inject_host_prefix=False))
     assert "Environments" in direct.list_environments()
+
+
+def test_session_service_settings(local_mwaa: Any) -> None:
+    assert (local_mwaa.options["metrics_period"], local_mwaa.options["unavailable_after"]) == (
+        METRICS_PERIOD, UNAVAILABLE_AFTER)
+
+
+def test_a_second_service_on_the_same_state_directory_is_refused(local_mwaa: Any) -> None:
+    """Two services on one root would both run every environment's jobs (measured: two version changes of
+    one database at once, "duplicate key ... pg_database_datname_index"); the launcher refuses, and so does
+    the service itself when started by hand."""
+    second = LocalMwaa(pg_port=local_mwaa.pg_port, pg_root=local_mwaa.pg_root, emulator_env=local_mwaa.emulator_env,
+                       port=ports.free_port(), root=local_mwaa.root, options=local_mwaa.options)
+    with pytest.raises(RuntimeError, match="already runs on"):
+        second.start()
+    assert local_mwaa.running() is not None  # the first one's record is untouched
+    by_hand = subprocess.run(second.command(), env={**os.environ, **local_mwaa.emulator_env}, capture_output=True,
+                             text=True, timeout=120, check=False)
+    assert by_hand.returncode != 0 and "another service already runs on" in by_hand.stderr
+    assert not ports.is_listening(second.port)
 
 
 def test_a_restarted_service_recovers_its_environments(mwaa_vars: dict[str, str], infra: Infra, local_mwaa: Any,

@@ -44,6 +44,7 @@ def capabilities_mwaa(emulator: Emulator, postgres: Cluster, session_state: Path
     try:
         yield service
     finally:
+        emulator.set_lambda_env({})  # the session's later Lambdas must not be routed to a stopped service
         service.stop()
 
 

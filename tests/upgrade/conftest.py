@@ -19,7 +19,6 @@ _spec = importlib.util.spec_from_file_location("local_mwaa_fixtures", _LOCAL_MWA
 assert _spec is not None and _spec.loader is not None
 _fixtures = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_fixtures)
-local_mwaa = _fixtures.local_mwaa
 mwaa_vars = _fixtures.mwaa_vars
 mwaa = _fixtures.mwaa
 infra = _fixtures.infra

@@ -8,6 +8,7 @@ Airflow process of every environment, then the service; environment records stay
 from __future__ import annotations
 
 import argparse
+import fcntl
 import logging
 import os
 import signal
@@ -62,6 +63,13 @@ def main(argv: list[str] | None = None) -> None:
     from mwaa_platform.paths import state_dir
 
     settings.root.mkdir(parents=True, exist_ok=True)
+    # One service per state directory: two would both run every environment's jobs (two version changes of
+    # one database at once, two schedulers). The lock goes with the process, however it ends.
+    root_lock = open(settings.root / "service.lock", "w")  # noqa: SIM115 (held for the process's lifetime)
+    try:
+        fcntl.flock(root_lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        sys.exit(f"local MWAA: another service already runs on {settings.root} (stop it first: make down)")
     databases = Databases(Cluster(settings.pg_root, settings.pg_port), state_dir() / "cache" / "mwaa")
     controller = Controller(settings, Store(settings.root), databases)
     metrics = MetricsPublisher(controller, settings.metrics_period)

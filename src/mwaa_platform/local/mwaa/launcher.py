@@ -64,6 +64,10 @@ class LocalMwaa:
     def start(self, timeout: float = 60.0) -> None:
         if self.running():
             return
+        other = process.running(self.pid_file)
+        if other is not None:  # the service is one per state directory (it also refuses a second itself)
+            raise RuntimeError(f"a local MWAA service already runs on {self.root} (port {other.port}, pid "
+                               f"{other.pid}); use that one or stop it first")
         ports.ensure_free(self.port, "local MWAA", "MWAA_PORT")
         self.root.mkdir(parents=True, exist_ok=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k not in CLIENT_ONLY_VARIABLES}
