@@ -218,8 +218,8 @@ else
 endif
 
 .PHONY: drill
-drill: setup package ## the DR drill: apply both regions, kill the primary's scheduler, fail over, verify, report (STRATEGY=backup_restore: the secondary is created on failover; AIRFLOW_VERSION=3.2.1: drill Airflow 3)
-	$(PY) scripts/drill.py $(if $(STRATEGY),--strategy $(STRATEGY)) $(if $(AIRFLOW_VERSION),--airflow-version $(AIRFLOW_VERSION))
+drill: setup package ## the DR drill: apply both regions, kill the primary's scheduler, fail over, verify, report (STRATEGY=backup_restore: the secondary is created on failover; AIRFLOW_VERSION=3.2.1: drill Airflow 3; SECONDARY_AIRFLOW_VERSION=3.2.1: a secondary upgraded first)
+	$(PY) scripts/drill.py $(if $(STRATEGY),--strategy $(STRATEGY)) $(if $(AIRFLOW_VERSION),--airflow-version $(AIRFLOW_VERSION)) $(if $(SECONDARY_AIRFLOW_VERSION),--secondary-airflow-version $(SECONDARY_AIRFLOW_VERSION))
 
 .PHONY: upgrade-drill
 upgrade-drill: setup ## upgrade drill on its own embedded default: check, execute, verify, report + timeline (FROM=2.11.0 TO=3.2.1: one scenario; default 2.10.3->3.2.1 blue-green and 2.11.0->3.2.1 in place; report in .state/upgrade-drill)

@@ -133,6 +133,7 @@ class Stack:
     demo: bool = False                          # --demo: the whole platform of local.tfvars (EKS included)
     strategy: str = "warm_standby"              # --strategy: the platform's dr_mode
     airflow_version: str = "2.10.3"             # --airflow-version: the primary's (and secondary's) Airflow
+    secondary_airflow_version: str | None = None  # --secondary-airflow-version: a secondary upgraded first
     emulator: Emulator = field(init=False)
     cluster: Cluster = field(init=False)
     mwaa: LocalMwaa = field(init=False)
@@ -181,7 +182,8 @@ def client(service: str, region: str) -> Any:
 # Terraform
 # ---------------------------------------------------------------------------------------------------------------
 def drill_vars(region: str, demo: bool = False, strategy: str = "warm_standby",
-               airflow_version: str = DEFAULT_AIRFLOW_VERSION) -> dict[str, Any]:
+               airflow_version: str = DEFAULT_AIRFLOW_VERSION, secondary_airflow_version: str | None = None,
+               ) -> dict[str, Any]:
     """The drill's overrides of terraform/envs/local.tfvars (a later -var-file wins, variable by variable)."""
     replica_bucket = f"{DR_NAME}-backup-{ACCOUNT_ID}-{SECONDARY}"
     if region == PRIMARY:
@@ -195,6 +197,8 @@ def drill_vars(region: str, demo: bool = False, strategy: str = "warm_standby",
         # the same environment as local.tfvars, plus the DR DAGs' settings (what dr_environment_settings holds)
         "mwaa": {
             "airflow_version": airflow_version, "environment_class": "mw1.micro", "endpoint_management": "CUSTOMER",
+            # a secondary region upgraded before its primary: the failover restores the history forward
+            "airflow_version_by_region": {SECONDARY: secondary_airflow_version} if secondary_airflow_version else {},
             "dags_source_dir": "../../dags", "force_destroy_bucket": True,
             "airflow_configuration_options": {
                 "mwaa_platform.dr_backup_url": backup_url,
@@ -240,7 +244,8 @@ def stage_configuration(out: Path) -> Path:
 
 def terraform(stack: Stack, action: str, region: str, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     var_file = out / f"drill-{region}.tfvars.json"
-    var_file.write_text(json.dumps(drill_vars(region, stack.demo, stack.strategy, stack.airflow_version), indent=1))
+    var_file.write_text(json.dumps(drill_vars(region, stack.demo, stack.strategy, stack.airflow_version,
+                                                  stack.secondary_airflow_version), indent=1))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
     env.update(stack.client_env(region))
     env.update(MWAA_PLATFORM_STATE=str(stack.root), TF_CLI_CONFIG_FILE=str(REPO / ".state" / "terraform.rc"))
@@ -701,6 +706,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="dr_mode of the platform: a paused twin in the secondary, or one created on failover")
     parser.add_argument("--airflow-version", default=os.environ.get("AIRFLOW_VERSION") or DEFAULT_AIRFLOW_VERSION,
                         choices=versions.runnable(), help="Airflow version of the drilled environments")
+    parser.add_argument("--secondary-airflow-version", default=os.environ.get("SECONDARY_AIRFLOW_VERSION") or None,
+                        choices=versions.runnable(),
+                        help="the secondary's Airflow when it runs a newer one than the primary (a region upgraded "
+                             "first): the failover restores the primary's history across versions")
     parser.add_argument("--stop", action="store_true", help="only stop what a --keep run left running")
     parser.add_argument("--full-outputs", action="store_true",
                         help="--demo: print every root output (always written to .state/demo/outputs-<region>.json)")
@@ -725,7 +734,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.stop:
         return 0
     out.mkdir(parents=True, exist_ok=True)
-    stack = Stack(out, demo=args.demo, strategy=args.strategy, airflow_version=args.airflow_version)
+    secondary_version = args.secondary_airflow_version
+    if secondary_version and versions.parse(secondary_version) < versions.parse(args.airflow_version):
+        parser.error(f"--secondary-airflow-version {secondary_version} is older than --airflow-version "
+                     f"{args.airflow_version}: a restore only goes forward")
+    stack = Stack(out, demo=args.demo, strategy=args.strategy, airflow_version=args.airflow_version,
+                  secondary_airflow_version=secondary_version)
     drill = Drill(stack, out, args.timeout_minutes * 60, full_outputs=args.full_outputs)
     report: dict[str, Any] = {"result": "incomplete", "strategy": args.strategy, "started_at": now().isoformat()}
     stop = threading.Event()
@@ -760,7 +774,8 @@ def main(argv: list[str] | None = None) -> int:
         report["replicated_objects"] = len(drill.facts.get("replicated_objects", []))
         report["events"] = {k: v.isoformat() for k, v in drill.events.items()}
         report["emulated"] = ["S3 cross-region replication (mwaa_platform.local.replication)",
-                              f"MWAA (mwaa_platform.local.mwaa: real Airflow {args.airflow_version} on PostgreSQL)",
+                              f"MWAA (mwaa_platform.local.mwaa: real Airflow {args.airflow_version}"
+                              + (f", secondary {secondary_version}" if secondary_version else "") + " on PostgreSQL)",
                               "AWS APIs (moto 5.2.5 + mwaa_platform.local.aws_emulator fixes)"]
         (out / "report.json").write_text(json.dumps(report, indent=1, default=str))
         if report.get("timeline"):

@@ -55,6 +55,7 @@ locals {
     SourceBucketArn             = var.secondary_environment.source_bucket_arn
     AirflowConfigurationOptions = length(var.secondary_environment.airflow_configuration_options) == 0 ? null : sensitive(var.secondary_environment.airflow_configuration_options)
     WebserverAccessMode         = var.secondary_environment.webserver_access_mode
+    AirflowVersion              = var.secondary_environment.airflow_version
   } : null
 
   # The configuration document of mwaa_platform.failover.config.FailoverConfig (the Lambdas and the runbook).

@@ -168,7 +168,7 @@ variable "timeouts" {
 }
 
 variable "secondary_environment" {
-  description = "backup_restore: CreateEnvironment overrides for the secondary (the regional values the stored primary configuration cannot supply). Unused in warm_standby (nothing is created). airflow_configuration_options is treated as sensitive (it may hold secrets): it reaches only the SecureString parameter, the Lambdas' environment (encrypted with the module's key) and the sensitive failover_config output."
+  description = "backup_restore: CreateEnvironment overrides for the secondary (the regional values the stored primary configuration cannot supply; airflow_version when the secondary region runs a newer Airflow than the primary). Unused in warm_standby (nothing is created). airflow_configuration_options is treated as sensitive (it may hold secrets): it reaches only the SecureString parameter, the Lambdas' environment (encrypted with the module's key) and the sensitive failover_config output."
   type = object({
     execution_role_arn            = optional(string)
     subnet_ids                    = optional(list(string), [])
@@ -177,9 +177,15 @@ variable "secondary_environment" {
     source_bucket_arn             = optional(string)
     airflow_configuration_options = optional(map(string), {})
     webserver_access_mode         = optional(string)
+    airflow_version               = optional(string)
   })
   default  = {}
   nullable = false
+
+  validation {
+    condition     = var.secondary_environment.airflow_version == null || can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", coalesce(var.secondary_environment.airflow_version, "-")))
+    error_message = "secondary_environment.airflow_version must be an Airflow version like \"3.2.1\" (null: the primary's version). It may be newer than the primary's (a region upgraded first: the restore migrates the history forward), never older."
+  }
 
   validation {
     condition     = length(var.secondary_environment.subnet_ids) == 0 || length(var.secondary_environment.subnet_ids) == 2

@@ -169,6 +169,8 @@ module "dr_failover" {
     kms_key_arn                   = module.mwaa.kms_key_arn
     source_bucket_arn             = module.mwaa.source_bucket_arn
     airflow_configuration_options = try(local.dr_settings.airflow_configuration_options, {})
+    # this region's own version: a secondary upgraded before its primary restores the history forward
+    airflow_version = local.airflow_version
   } : null # null: the module's default (nothing is created in warm_standby)
 
   notification_emails = var.dr.notification_emails

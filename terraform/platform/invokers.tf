@@ -12,7 +12,7 @@ module "dag_invokers" {
   create          = local.dag_invokers_enabled
   name            = "${local.name}-invokers"
   environment_arn = local.dag_invokers_enabled ? module.mwaa.arn : null
-  airflow_version = local.dag_invokers_enabled ? var.mwaa.airflow_version : null
+  airflow_version = local.dag_invokers_enabled ? local.airflow_version : null
   lambda_zip_path = local.dag_invokers_enabled ? "${var.lambda_zip_dir}/airflow_api.zip" : null
 
   flows      = var.dag_invokers.flows

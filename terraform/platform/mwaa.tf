@@ -16,7 +16,15 @@ locals {
     } : {
     create = false, arn = "arn:aws:s3:::${local.dr_bucket["dags"].replica}", kms_key_arn = local.dr_replica_key_arn, force_destroy = false
   }
-  mwaa_name         = "mwaa-${var.environment}"
+  mwaa_name       = "mwaa-${var.environment}"
+  airflow_version = lookup(var.mwaa.airflow_version_by_region, var.region, var.mwaa.airflow_version)
+  # DR restores the primary's history into the secondary, and Airflow's migrations take it forward only: the
+  # secondary may run a newer version (a region upgraded first), never an older one (checked by an output below)
+  airflow_version_rank = {
+    for role, region in { primary = var.primary_region, secondary = var.secondary_region } : role => sum([
+      for i, n in split(".", lookup(var.mwaa.airflow_version_by_region, region, var.mwaa.airflow_version)) : tonumber(n) * pow(1000, 2 - i)
+    ])
+  }
   customer_managed  = var.mwaa.endpoint_management == "CUSTOMER"
   lambda_zip        = "${var.lambda_zip_dir}/endpoints.zip"
   requirements_file = var.mwaa.requirements_file == null ? null : { source = var.mwaa.requirements_file }
@@ -44,7 +52,7 @@ module "mwaa" {
   create_environment = local.mwaa_enabled
   name               = local.mwaa_name
 
-  airflow_version = var.mwaa.airflow_version
+  airflow_version = local.airflow_version
   # a higher major version would be a replacement in hashicorp/aws; see modules/mwaa-environment's version guard
   allow_major_version_replacement = var.mwaa.allow_major_version_replacement
   environment_class               = var.mwaa.environment_class

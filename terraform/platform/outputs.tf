@@ -31,6 +31,15 @@ output "endpoint_ids" {
 output "mwaa_environment_name" {
   description = "The MWAA environment in this region (null where none: backup_restore secondary)."
   value       = module.mwaa.name
+
+  precondition {
+    condition     = alltrue([for r in keys(var.mwaa.airflow_version_by_region) : contains([var.primary_region, var.secondary_region], r)])
+    error_message = "mwaa.airflow_version_by_region names a region that is neither primary_region nor secondary_region of this stack."
+  }
+  precondition {
+    condition     = !local.dr_enabled || local.airflow_version_rank.secondary >= local.airflow_version_rank.primary
+    error_message = "The secondary region's Airflow version is older than the primary's: a failover restores the primary's history, and Airflow's migrations take it forward only. Upgrade the secondary first (mwaa.airflow_version_by_region = { \"<secondary region>\" = \"<newer version>\" }), then the primary."
+  }
 }
 
 output "mwaa_environment_arn" {

@@ -109,9 +109,16 @@ variable "mwaa" {
     requirements_file               = optional(string)
     force_destroy_bucket            = optional(bool, false)
     airflow_configuration_options   = optional(map(string), {})
+    # a region upgraded before the other (keyed by region; the other region keeps airflow_version)
+    airflow_version_by_region = optional(map(string), {})
   })
   default  = {}
   nullable = false
+
+  validation {
+    condition     = alltrue([for r, v in var.mwaa.airflow_version_by_region : can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", v))])
+    error_message = "mwaa.airflow_version_by_region: values must be Airflow versions like \"3.2.1\" (the module validates that the version is offered), keyed by this stack's primary_region or secondary_region."
+  }
 }
 
 variable "eks" {

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from mwaa_platform.failover.config import FailoverConfig
-from mwaa_platform.failover.errors import ConfigError
+from mwaa_platform.failover.errors import ConfigError, RefusedError
+from mwaa_platform.failover.steps import create_params
 
 BASE: dict[str, Any] = {
     "env": "prod", "primary_region": "us-east-1", "secondary_region": "us-west-2",
@@ -55,3 +56,37 @@ def test_missing_required_keys_are_named() -> None:
 def test_environment_variable_is_required() -> None:
     with pytest.raises(ConfigError, match="MWAA_PLATFORM_FAILOVER_CONFIG"):
         FailoverConfig.from_environment({})
+
+
+# -- the environment a backup_restore failover creates ----------------------------------------------------------
+_REGIONAL = {"ExecutionRoleArn": "arn:aws:iam::111122223333:role/exec-west",
+             "SourceBucketArn": "arn:aws:s3:::dags-west",
+             "NetworkConfiguration": {"SubnetIds": ["subnet-a", "subnet-b"], "SecurityGroupIds": ["sg-w"]}}
+
+
+def _stored(version: str) -> dict[str, Any]:
+    return {"Name": "mwaa-prod", "AirflowVersion": version, "EnvironmentClass": "mw1.small",
+            "ExecutionRoleArn": "arn:aws:iam::111122223333:role/exec-east", "SourceBucketArn": "arn:aws:s3:::dags-east",
+            "NetworkConfiguration": {"SubnetIds": ["subnet-e1", "subnet-e2"], "SecurityGroupIds": ["sg-e"]}}
+
+
+@pytest.mark.parametrize(("primary", "secondary"), [("2.11.0", "3.2.1"), ("2.10.3", "2.11.0"), ("3.2.1", "3.2.1")])
+def test_a_secondary_upgraded_first_is_created_on_its_own_version(primary: str, secondary: str) -> None:
+    params = create_params(_stored(primary), {**_REGIONAL, "AirflowVersion": secondary}, "mwaa-prod")
+    assert params["AirflowVersion"] == secondary
+    assert params["ExecutionRoleArn"] == _REGIONAL["ExecutionRoleArn"] and params["EnvironmentClass"] == "mw1.small"
+
+
+def test_without_a_version_override_the_primary_version_is_kept() -> None:
+    assert create_params(_stored("2.11.0"), dict(_REGIONAL), "mwaa-prod")["AirflowVersion"] == "2.11.0"
+
+
+@pytest.mark.parametrize(("primary", "secondary"), [("3.2.1", "2.11.0"), ("2.11.0", "2.10.3"), ("3.2.1", "3.0.6")])
+def test_a_secondary_older_than_the_primary_is_refused(primary: str, secondary: str) -> None:
+    with pytest.raises(RefusedError, match=f"older than the primary's {primary}"):
+        create_params(_stored(primary), {**_REGIONAL, "AirflowVersion": secondary}, "mwaa-prod")
+
+
+def test_a_malformed_version_override_is_refused() -> None:
+    with pytest.raises(RefusedError, match="not an Airflow version"):
+        create_params(_stored("2.11.0"), {**_REGIONAL, "AirflowVersion": "3.x"}, "mwaa-prod")

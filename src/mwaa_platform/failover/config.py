@@ -187,7 +187,7 @@ class FailoverConfig:
             raise ConfigError("verify_timeout_seconds must be between 10 and 840 (it runs inside one Lambda call)")
         if not 60 <= self.wait_available_timeout_seconds <= 86400:
             raise ConfigError("wait_available_timeout_seconds must be between 60 and 86400")
-        allowed_overrides = {"ExecutionRoleArn", "NetworkConfiguration", "KmsKey", "SourceBucketArn",
+        allowed_overrides = {"AirflowVersion", "ExecutionRoleArn", "NetworkConfiguration", "KmsKey", "SourceBucketArn",
                              "AirflowConfigurationOptions", "Tags", "WebserverAccessMode", "EnvironmentClass",
                              "MaxWorkers", "MinWorkers", "Schedulers", "LoggingConfiguration", "EndpointManagement",
                              "DagS3Path", "RequirementsS3Path", "PluginsS3Path", "StartupScriptS3Path"}

@@ -19,6 +19,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from mwaa_platform import versions
 from mwaa_platform.failover import health
 from mwaa_platform.failover.airflow import AirflowRest, AirflowUnreachableError, major_version
 from mwaa_platform.failover.context import Context, Side
@@ -322,9 +323,28 @@ def create_params(stored: dict[str, Any], overrides: dict[str, Any], name: str) 
     if missing:
         raise RefusedError(f"secondary_overrides must set {missing}: they are regional and the stored primary values "
                       "do not exist in the secondary")
+    older = _older_version(params.get("AirflowVersion"), stored.get("AirflowVersion"))
+    if older:
+        raise RefusedError(older)
     for key in OBJECT_VERSION_KEYS:
         params.pop(key, None)
     return params
+
+
+def _older_version(target: Any, source: Any) -> str | None:
+    """Why a secondary on ``target`` cannot take the primary's history from ``source`` (None: it can).
+
+    A restore goes forward only (Airflow's migrations upgrade a snapshot; none downgrade one it does not know)."""
+    if not target or not source:
+        return None
+    try:
+        if versions.parse(str(target)) >= versions.parse(str(source)):
+            return None
+    except versions.UnknownVersionError as exc:
+        return f"secondary_overrides AirflowVersion: {exc}"
+    return (f"secondary_overrides AirflowVersion {target} is older than the primary's {source}: a restore only "
+            "goes forward (Airflow's migrations upgrade a snapshot, none downgrades it); set the secondary's "
+            f"airflow_version to {source} or newer")
 
 
 def create_environment(call: Call) -> dict[str, Any]:

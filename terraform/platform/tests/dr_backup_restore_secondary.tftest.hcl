@@ -140,6 +140,47 @@ run "secondary_holds_the_recovery_kit_and_the_overrides_use_it" {
     condition     = module.endpoint_automation.event_pattern != null && length(aws_iam_role_policy.dr_restore_callback) == 1
     error_message = "the secondary needs the endpoint automation (CUSTOMER endpoints) for the environment a failover creates, and the kit's role the restore callback"
   }
+  assert {
+    condition     = module.dr_failover.failover_config.secondary_overrides.AirflowVersion == "2.10.3"
+    error_message = "the environment a failover creates runs this region's Airflow version"
+  }
+}
+
+run "secondary_upgraded_first_creates_the_newer_version" {
+  command = plan
+
+  variables {
+    region = "us-west-2"
+    mwaa   = { enabled = true, environment_class = "mw1.micro", endpoint_management = "CUSTOMER", airflow_version = "2.11.0", airflow_version_by_region = { "us-west-2" = "3.2.1" } }
+  }
+
+  assert {
+    condition     = module.dr_failover.failover_config.secondary_overrides.AirflowVersion == "3.2.1"
+    error_message = "a secondary region upgraded before its primary must create its environment on its own (newer) version"
+  }
+}
+
+run "secondary_older_than_the_primary_fails_at_plan" {
+  command = plan
+
+  variables {
+    region = "us-west-2"
+    mwaa   = { enabled = true, environment_class = "mw1.micro", endpoint_management = "CUSTOMER", airflow_version = "3.2.1", airflow_version_by_region = { "us-west-2" = "2.11.0" } }
+  }
+
+  # a failover would restore a 3.2.1 history into 2.11.0: Airflow's migrations go forward only
+  expect_failures = [output.mwaa_environment_name]
+}
+
+run "airflow_version_by_region_names_only_this_stacks_regions" {
+  command = plan
+
+  variables {
+    region = "us-west-2"
+    mwaa   = { enabled = true, environment_class = "mw1.micro", endpoint_management = "CUSTOMER", airflow_version_by_region = { "eu-west-1" = "3.2.1" } }
+  }
+
+  expect_failures = [output.mwaa_environment_name]
 }
 
 run "secondary_without_the_failover_zip_fails_at_plan" {
