@@ -17,7 +17,7 @@ LAMBDAS: dict[str, tuple[list[str], list[str]]] = {
     "endpoints": (["endpoints"], []),
     "sso": (["sso"], ["pyjwt[crypto]>=2.8"]),
     "airflow_api": (["airflow_api"], []),
-    "failover": (["failover", "versions"], []),
+    "failover": (["failover"], []),
 }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,7 +20,6 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from mwaa_platform import versions
 from mwaa_platform.failover import health
 from mwaa_platform.failover.airflow import AirflowRest, AirflowUnreachableError, major_version
 from mwaa_platform.failover.context import Context, Side
@@ -334,14 +334,17 @@ def create_params(stored: dict[str, Any], overrides: dict[str, Any], name: str) 
 def _older_version(target: Any, source: Any) -> str | None:
     """Why a secondary on ``target`` cannot take the primary's history from ``source`` (None: it can).
 
-    A restore goes forward only (Airflow's migrations upgrade a snapshot; none downgrade one it does not know)."""
+    A restore goes forward only (Airflow's migrations upgrade a snapshot; none downgrades one it does not know).
+    The Lambda zip carries no version table (import contracts): versions compare as MAJOR.MINOR.PATCH numbers."""
     if not target or not source:
         return None
-    try:
-        if versions.parse(str(target)) >= versions.parse(str(source)):
-            return None
-    except versions.UnknownVersionError as exc:
-        return f"secondary_overrides AirflowVersion: {exc}"
+    parsed = [tuple(int(p) for p in str(v).split(".")) if re.fullmatch(r"\d+\.\d+\.\d+", str(v)) else None
+              for v in (target, source)]
+    if parsed[0] is None or parsed[1] is None:
+        bad = target if parsed[0] is None else source
+        return f"secondary_overrides AirflowVersion: not an Airflow version: {bad!r} (expected MAJOR.MINOR.PATCH)"
+    if parsed[0] >= parsed[1]:
+        return None
     return (f"secondary_overrides AirflowVersion {target} is older than the primary's {source}: a restore only "
             "goes forward (Airflow's migrations upgrade a snapshot, none downgrades it); set the secondary's "
             f"airflow_version to {source} or newer")
