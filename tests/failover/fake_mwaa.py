@@ -33,6 +33,7 @@ class FakeRun:
     run_id: str
     conf: dict[str, Any]
     state: str = "queued"
+    logical_date: str | None = None
 
 
 @dataclass
@@ -196,7 +197,7 @@ class FakeMwaa:
             run_id = body["dag_run_id"]
             if (dag_id, run_id) in env.runs:
                 return 409, {"title": "Conflict"}
-            run = FakeRun(dag_id, run_id, dict(body.get("conf") or {}))
+            run = FakeRun(dag_id, run_id, dict(body.get("conf") or {}), logical_date=body.get("logical_date"))
             env.runs[(dag_id, run_id)] = run
             env.triggered.append((dag_id, run_id))
             threading.Thread(target=self._execute, args=(env, run), daemon=True).start()

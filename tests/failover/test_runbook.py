@@ -133,6 +133,22 @@ def test_cli_refuses_a_healthy_primary(platform: Callable[..., Platform], routed
     assert dry.returncode == 0 and p.state().get("operation") is None
 
 
+@pytest.mark.parametrize("version", ["2.11.0", "3.2.1"])
+def test_the_verification_run_has_a_logical_date(platform: Callable[..., Platform], version: str) -> None:
+    """Airflow 3 starts an API-triggered run without a logical date unless given one, and a DAG written for 2.x
+    (context["ts"]) fails on such a run: the failover's verification run carries one, as a scheduled run does."""
+    p = platform()
+    p.fake.get(SECONDARY, p.config.secondary_environment).airflow_version = version
+    Runbook(p.context("runbook-verify")).execute(force=True)
+    secondary = p.fake.get(SECONDARY, p.config.secondary_environment)
+    verify = [run for (dag, _), run in secondary.runs.items() if dag == p.config.verify_dag_id]
+    assert len(verify) == 1 and verify[0].state == "success"
+    if version.startswith("3."):
+        assert verify[0].logical_date and verify[0].logical_date.endswith("+00:00")
+    else:  # Airflow 2's API takes no logical_date field: the run gets its execution date from Airflow itself
+        assert verify[0].logical_date is None
+
+
 def test_failback_returns_to_the_primary(platform: Callable[..., Platform]) -> None:
     p = platform()
     book = Runbook(p.context("runbook-failover"))

@@ -510,7 +510,10 @@ def verify(call: Call) -> dict[str, Any]:
     if config.verify_dag_id:
         _ensure_dag_runs(rest, config.verify_dag_id, target)
         run_id = call.run_id("verify")
-        rest.trigger(config.verify_dag_id, run_id, {"reason": f"{call.plan.kind} verification"})
+        # a logical date, as a scheduled or UI-triggered run has: on Airflow 3 a run without one has no ts/ds in
+        # its context, and a DAG written for 2.x fails on it (measured in the Airflow 3.2.1 drill)
+        rest.trigger(config.verify_dag_id, run_id, {"reason": f"{call.plan.kind} verification"},
+                     logical_date=now_iso(call.ctx.now()))
         run = _wait_run(call, rest, config.verify_dag_id, run_id, config.verify_timeout_seconds)
         checks["new_run"] = {"dag_id": config.verify_dag_id, "run_id": run_id, "state": run.get("state")}
     ok = (checks["available"] and checks["restore_committed"] and not checks["dags_paused_that_should_run"]
