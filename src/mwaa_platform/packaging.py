@@ -60,7 +60,8 @@ def build(out: Path, subpackages: Iterable[str], requirements: list[str] | None 
                     entries.append((path, path.relative_to(deps).as_posix()))
         entries.sort(key=lambda e: e[1])
         out.parent.mkdir(parents=True, exist_ok=True)
-        partial = out.with_suffix(".zip.partial")
+        # per process: two builds at once (two drills, a drill beside `make package`) each replace the zip whole
+        partial = out.with_suffix(f".zip.partial-{os.getpid()}")
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             for path, arcname in entries:
                 info = zipfile.ZipInfo(arcname, FIXED_TIME)

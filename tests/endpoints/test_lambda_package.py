@@ -39,6 +39,20 @@ def test_zip_is_reproducible(lambda_zip: Path, tmp_path: Path) -> None:
     assert again.read_bytes() == lambda_zip.read_bytes()
 
 
+def test_concurrent_builds_of_one_zip_both_succeed(tmp_path: Path) -> None:
+    """Two drills (or a drill beside `make package`) build the same zips at once: each writes its own partial file
+    and replaces the zip whole (measured before: FileNotFoundError on the shared ``.zip.partial``)."""
+    out = tmp_path / "endpoints.zip"
+    code = f"from mwaa_platform import packaging; print(packaging.build(__import__('pathlib').Path({str(out)!r}), " \
+           "['endpoints']))"
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    results = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], [err[-500:] for _, err in results]
+    assert len({o.strip() for o, _ in results}) == 1  # the same reproducible zip
+    assert zipfile.ZipFile(out).testzip() is None and list(tmp_path.glob("*.partial*")) == []
+
+
 def test_handler_runs_with_only_what_lambda_provides(lambda_zip: Path, tmp_path: Path) -> None:
     code = tmp_path / "code"
     zipfile.ZipFile(lambda_zip).extractall(code)
