@@ -539,15 +539,19 @@ class Drill:
         expected = {t["name"]: int(t["data"]["rows"]) for t in manifest.get("tables", [])}
         cut = manifest.get("created_at")
         result: dict[str, dict[str, int | None]] = {}
-        sql = {
-            "dag_run": "SELECT count(*) FROM dag_run WHERE queued_at <= %s OR (queued_at IS NULL AND "
-                       "execution_date <= %s)",
-            "task_instance": "SELECT count(*) FROM task_instance ti JOIN dag_run dr ON dr.dag_id = ti.dag_id AND "
-                             "dr.run_id = ti.run_id WHERE dr.queued_at <= %s OR (dr.queued_at IS NULL AND "
-                             "dr.execution_date <= %s)",
-        }
         with contextlib.closing(psycopg2.connect(self.stack.cluster.dsn(environment_db(self.stack, SECONDARY)),
                                                  connect_timeout=10)) as conn, conn.cursor() as cur:
+            # Airflow 3 renamed dag_run.execution_date to logical_date (the secondary may run either major)
+            cur.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'dag_run' "
+                        "AND column_name IN ('execution_date', 'logical_date')")
+            date_column = "execution_date" if "execution_date" in {r[0] for r in cur.fetchall()} else "logical_date"
+            sql = {
+                "dag_run": "SELECT count(*) FROM dag_run WHERE queued_at <= %s OR (queued_at IS NULL AND "
+                           f"{date_column} <= %s)",
+                "task_instance": "SELECT count(*) FROM task_instance ti JOIN dag_run dr ON dr.dag_id = ti.dag_id "
+                                 "AND dr.run_id = ti.run_id WHERE dr.queued_at <= %s OR (dr.queued_at IS NULL AND "
+                                 f"dr.{date_column} <= %s)",
+            }
             for table, query in sql.items():
                 if table not in expected:
                     continue
