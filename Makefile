@@ -11,6 +11,8 @@ PRIMARY_REGION ?= us-east-1
 SECONDARY_REGION ?= us-west-2
 # two workers, whole files per worker: most tests wait on Terraform, Airflow start-up or the emulator
 PYTEST_ARGS ?= -n 2 --dist loadfile
+# `make test` runs the gates (validate, terraform test per file, checkov, schema gate) this many at a time, beside pytest
+GATE_JOBS ?= 2
 
 STATE := $(CURDIR)/.state
 VENV := $(CURDIR)/.venv
@@ -126,16 +128,35 @@ validate: setup $(STATE)/tf-plugin-cache.stamp ## terraform validate every modul
 	  echo "validate ok: $$d"; \
 	done
 
-.PHONY: tftest
-tftest: setup $(STATE)/tf-plugin-cache.stamp ## terraform test for every module and every root stack that has tests/ (mock providers, offline)
-	@for d in $(MODULES) $(STACKS); do \
-	  case $$d in terraform/*) [ -d $$d/tests ] || continue;; esac; \
-	  [ -d $$d/tests ] || { echo "tftest: $$d has no tests/ (every module needs them)"; exit 1; }; \
-	  data=$(STATE)/tf-test/$$d; mkdir -p $$data; \
-	  ( cd $$d && TF_DATA_DIR=$$data terraform init -backend=false -input=false -no-color >$$data/init.log 2>&1 || { cat $$data/init.log; exit 1; } ); \
-	  ( cd $$d && TF_DATA_DIR=$$data terraform test -no-color ) > $$data/test.log 2>&1 || { cat $$data/test.log; echo "tftest FAILED: $$d"; exit 1; }; \
-	  echo "tftest $$d: $$(tail -n 1 $$data/test.log)"; \
-	done
+# terraform test, one job per test file (make -j runs them side by side; each directory is initialised once).
+# The longest files come first so that the slowest ones do not start last.
+TFTEST_DIRS := $(MODULES) $(foreach s,$(STACKS),$(if $(wildcard $(s)/tests),$(s)))
+TFTEST_ALL := $(sort $(wildcard $(addsuffix /tests/*.tftest.hcl,$(TFTEST_DIRS))))
+TFTEST_FIRST := $(filter terraform/% modules/mwaa-environment/% modules/cross-account-data/%,$(TFTEST_ALL))
+TFTEST_FILES := $(TFTEST_FIRST) $(filter-out $(TFTEST_FIRST),$(TFTEST_ALL))
+TFTEST_INITS := $(addprefix tftest-init/,$(TFTEST_DIRS))
+TFTEST_RUNS := $(addprefix tftest-run/,$(TFTEST_FILES))
+tftest_dir = $(patsubst %/tests/,%,$(dir $(1)))
+
+.PHONY: tftest tftest-have-tests $(TFTEST_INITS) $(TFTEST_RUNS)
+tftest: tftest-have-tests $(TFTEST_RUNS) ## terraform test for every module and every root stack that has tests/ (mock providers, offline; one job per file)
+	@echo "tftest: $(words $(TFTEST_FILES)) test files in $(words $(TFTEST_DIRS)) directories passed"
+
+tftest-have-tests:
+	@for d in $(MODULES); do [ -n "$$(ls $$d/tests/*.tftest.hcl 2>/dev/null)" ] \
+	  || { echo "tftest: $$d has no tests/*.tftest.hcl (every module needs them)"; exit 1; }; done
+
+$(TFTEST_INITS): tftest-init/%: setup $(STATE)/tf-plugin-cache.stamp
+	@data=$(STATE)/tf-test/$*; mkdir -p $$data; \
+	  ( cd $* && TF_DATA_DIR=$$data terraform init -backend=false -input=false -no-color >$$data/init.log 2>&1 ) \
+	  || { cat $$data/init.log; exit 1; }
+
+.SECONDEXPANSION:
+$(TFTEST_RUNS): tftest-run/%: tftest-have-tests tftest-init/$$(call tftest_dir,$$*)
+	@f=$*; d=$${f%/tests/*}; name=$$(basename $$f); data=$(STATE)/tf-test/$$d; log=$$data/$${name%.tftest.hcl}.log; \
+	  ( cd $$d && TF_DATA_DIR=$$data terraform test -no-color -filter=tests/$$name ) >$$log 2>&1 \
+	  || { cat $$log; echo "tftest FAILED: $$f"; exit 1; }; \
+	  echo "tftest $$f: $$(tail -n 1 $$log)"
 
 .PHONY: scan
 scan: setup ## checkov over modules/ and terraform/ (0 failed checks required)
@@ -157,9 +178,13 @@ pytest: setup package ## the Python test suite (starts and stops its own emulato
 	 if [ $$rc = 5 ]; then echo "pytest collected no tests: that is a failure" >&2; exit 1; fi; exit $$rc
 
 .PHONY: test
-test: lint ## every gate: lint, then validate + terraform test + checkov + schema gate side by side, then pytest
-	@$(MAKE) -j3 --output-sync=target validate tftest scan schema-gate
-	@$(MAKE) pytest
+test: lint package ## every gate: lint, then pytest (shown live) side by side with validate, terraform test, checkov, schema gate
+	@log=$(STATE)/gates.log; echo "gates: validate, tftest, scan, schema-gate run beside pytest; their output follows pytest's ($$log)"; \
+	 $(MAKE) -j$(GATE_JOBS) --output-sync=target validate tftest scan schema-gate >$$log 2>&1 & gates=$$!; \
+	 rc=0; $(MAKE) pytest || rc=$$?; \
+	 grc=0; wait $$gates || grc=$$?; cat $$log; \
+	 if [ $$grc != 0 ]; then echo "make test: a gate failed (exit $$grc; see above)" >&2; exit $$grc; fi; \
+	 if [ $$rc != 0 ]; then echo "make test: pytest failed (exit $$rc)" >&2; exit $$rc; fi
 	@echo "make test: all gates passed"
 
 # ---------------------------------------------------------------------------------------------------------------
