@@ -4,7 +4,8 @@ One environment on 2.11.0 with history (a run with an XCom), an active DAG and a
 killed between two steps (right after UpdateEnvironment); a second operator is refused; ``resume --takeover``
 completes without running any step twice (each step one attempt, one UPDATING in the status events); the
 history is carried, the active DAG is active again (the paused one stays paused), the canary run succeeded and
-the version record says 3.2.1. Then ``upgrade rollback`` (the CLI) is SIGKILLed while it waits for the
+the version record says 3.2.1 (the check is skipped with ``skip_check``, and the state says so: the gate is
+tested in test_execute_check.py). Then ``upgrade rollback`` (the CLI) is SIGKILLed while it waits for the
 downgrade, ``upgrade resume`` finishes it: 2.11.0 again, its DAG active and running.
 """
 
@@ -24,7 +25,7 @@ from typing import Any
 import boto3
 import pytest
 from mwaa_local_helpers import Infra, statuses, wait_gone, wait_status
-from upgrade_helpers import dr_settings
+from upgrade_helpers import IDLE, WORK, dr_settings, run_and_wait, upload_dags, wait_parsed
 
 from mwaa_platform.failover.airflow import AirflowRest
 from mwaa_platform.upgrade import state
@@ -34,58 +35,8 @@ from mwaa_platform.upgrade.state import RefusedError
 from mwaa_platform.versions.record import parameter_name
 
 pytestmark = [pytest.mark.emulator, pytest.mark.airflow, pytest.mark.slow]
-WORK = "upg_work"
-IDLE = "upg_idle"
-DAGS = {
-    f"{WORK}.py": '''
-from datetime import datetime
-try:
-    from airflow.sdk import DAG, task
-except ImportError:
-    from airflow import DAG
-    from airflow.decorators import task
-
-with DAG("upg_work", start_date=datetime(2024, 1, 1), schedule=None, catchup=False) as dag:
-    @task
-    def work(**context):
-        return {"run": context["run_id"]}
-
-    work()
-''',
-    f"{IDLE}.py": '''
-from datetime import datetime
-try:
-    from airflow.sdk import DAG
-    from airflow.providers.standard.operators.empty import EmptyOperator
-except ImportError:
-    from airflow import DAG
-    from airflow.operators.empty import EmptyOperator
-
-with DAG("upg_idle", start_date=datetime(2024, 1, 1), schedule=None, catchup=False) as dag:
-    EmptyOperator(task_id="nothing")
-''',
-}
-
-
 class Killed(BaseException):
     """Stands in for SIGKILL between two steps: nothing in the runbook catches a BaseException."""
-
-
-def run_and_wait(rest: AirflowRest, run_id: str, timeout: float = 300) -> str:
-    rest.trigger(WORK, run_id, {})
-    deadline = time.monotonic() + timeout
-    while True:
-        state_now = (rest.run(WORK, run_id) or {}).get("state")
-        if state_now in ("success", "failed") or time.monotonic() > deadline:
-            return str(state_now)
-        time.sleep(2)
-
-
-def wait_parsed(rest: AirflowRest, dag_ids: list[str], timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while any(rest.dag(d) is None for d in dag_ids):
-        assert time.monotonic() < deadline, f"{dag_ids} not parsed"
-        time.sleep(2)
 
 
 def cli(*args: str, **popen: Any) -> Any:
@@ -98,11 +49,7 @@ def cli(*args: str, **popen: Any) -> Any:
 def test_in_place_killed_resumed_then_rolled_back(mwaa: Any, infra: Infra, state_table: str,
                                                  status_events: Any, tmp_path: Path) -> None:
     name = f"upg-{uuid.uuid4().hex[:6]}"
-    s3 = boto3.client("s3")
-    for file, body in DAGS.items():
-        s3.put_object(Bucket=infra.bucket, Key=f"upgdags/{file}", Body=body.encode())
-    dr_dag = (Path(__file__).resolve().parents[2] / "dags" / "dr_backup.py").read_bytes()
-    s3.put_object(Bucket=infra.bucket, Key="upgdags/dr_backup.py", Body=dr_dag)
+    upload_dags(infra.bucket, "upgdags", ("dr_backup",))
     timings: dict[str, float] = {}
     started = time.monotonic()
     mwaa.create_environment(**infra.params(name, AirflowVersion="2.11.0", DagS3Path="upgdags",
@@ -117,7 +64,7 @@ def test_in_place_killed_resumed_then_rolled_back(mwaa: Any, infra: Infra, state
         assert run_and_wait(rest, "before-upgrade") == "success"
 
         config = UpgradeConfig(environment=name, region="us-east-1", state_table=state_table, target="3.2.1",
-                               canary_dag_id=WORK, poll_seconds=2)
+                               canary_dag_id=WORK, poll_seconds=2, skip_check=True)
         alive = f"runbook:{socket.gethostname()}:{os.getpid()}:1"   # killed, but its holder id looks alive
 
         def kill_after_update(event: dict[str, Any]) -> None:
@@ -130,6 +77,7 @@ def test_in_place_killed_resumed_then_rolled_back(mwaa: Any, infra: Infra, state
         st = state.store(boto3.client("dynamodb"), state_table, name)
         op = st.read().doc["operation"]
         assert op["status"] == "in_progress" and op["steps"]["update_version"]["status"] == "done"
+        assert op["check"] == {"ran": False, "skipped": True, "reason": "--skip-check (the operator's override)"}
         assert "wait_available" not in op["steps"]
         other = Runbook(config, holder="runbook:other-host:1:1")     # a second operator, the lease is live
         with pytest.raises(RefusedError, match="UPDATING"):

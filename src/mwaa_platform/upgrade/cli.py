@@ -201,9 +201,15 @@ def _act(config: Any, action: str, opts: dict[str, Any], **kwargs: Any) -> None:
 @click.option("--to", "target", required=True, help="Target Airflow version.")
 @click.option("--strategy", type=click.Choice(["in-place", "blue-green"]), default="in-place", show_default=True)
 @click.option("--target-env", default=None, help="Blue-green: the new environment's name (default <env>-<M>-<m>).")
-def execute_cmd(target: str, strategy: str, target_env: str | None, **opts: Any) -> None:
-    """Upgrade ENV to --to, step by step (state, lease, progress; `resume` after an interruption)."""
-    config = _config(opts, target=target, strategy=strategy.replace("-", "_"), target_environment=target_env)
+@click.option("--skip-check", is_flag=True,
+              help="Do not run `upgrade check` first (the override is recorded in the upgrade state and result).")
+def execute_cmd(target: str, strategy: str, target_env: str | None, skip_check: bool, **opts: Any) -> None:
+    """Upgrade ENV to --to, step by step (state, lease, progress; `resume` after an interruption).
+
+    `upgrade check` runs first on the environment's own files: a blocker refuses (exit 3, nothing changed)
+    unless --skip-check."""
+    config = _config(opts, target=target, strategy=strategy.replace("-", "_"), target_environment=target_env,
+                     skip_check=skip_check)
     _act(config, "execute", opts)
 
 

@@ -30,6 +30,7 @@ class UpgradeConfig:
     restore_dag_id: str = "dr_restore"
     canary_dag_id: str | None = None          # triggered after the change; must succeed
     snapshot: bool = True                     # our own restore point before the change
+    skip_check: bool = False                  # execute without `upgrade check` first (recorded in the state)
     lease_seconds: int = 900
     poll_seconds: float = 10.0
     wait_timeout_seconds: int = 7200

@@ -14,7 +14,7 @@ from typing import Any
 
 from mwaa_platform import aws
 from mwaa_platform.failover.runbook import runbook_execution_id
-from mwaa_platform.upgrade import state
+from mwaa_platform.upgrade import gate, state
 from mwaa_platform.upgrade import steps as s
 from mwaa_platform.upgrade.config import UpgradeConfig
 from mwaa_platform.upgrade.state import RefusedError
@@ -65,6 +65,7 @@ class Runbook:
     progress: s.Progress = field(default=lambda event: None)
     holder: str = field(default_factory=runbook_execution_id)
     sleep: Callable[[float], None] = time.sleep
+    checker: gate.Checker | None = None   # `upgrade check` before execute; None: gate.environment_check
 
     def store(self) -> Any:
         return state.store(aws.client("dynamodb", self.config.region), self.config.state_table,
@@ -88,7 +89,8 @@ class Runbook:
                 "active_environment": doc.get("active_environment") or self.config.environment,
                 "operation": {k: op.get(k) for k in ("id", "kind", "status", "from", "to", "holder", "attempt",
                                                        "current_step", "failed_step", "started_at", "finished_at",
-                                                       "source_environment", "target_environment")} if op else None,
+                                                       "source_environment", "target_environment", "check")}
+                if op else None,
                 "steps": [{"step": name, **{k: rec.get(k) for k in ("status", "attempts", "polls", "started_at",
                                                                       "finished_at", "error") if k in rec}}
                           for name, rec in (op.get("steps") or {}).items()],
@@ -119,10 +121,12 @@ class Runbook:
                     "also_active": paused, "undoes": op["id"]}
         env = s.get_environment(aws.client("mwaa", self.config.region), self.config.environment) or {}
         also = [] if op.get("status") == "completed" else paused
+        point = (done.get("snapshot") or {}).get("result") or {}
         return {"kind": "rollback_in_place", "strategy": "in_place", "from": env.get("AirflowVersion"),
                 "to": op["from"], "source_environment": op["source_environment"],
                 "target_environment": op["source_environment"], "also_active": also, "undoes": op["id"],
-                "restore_point": ((done.get("snapshot") or {}).get("result") or {}).get("snapshot_id")}
+                "restore_point": point.get("snapshot_id"), "restore_point_location": point.get("location"),
+                "restore_point_rows": point.get("rows") or {}}
 
     def plan(self, action: str) -> dict[str, Any]:
         """What execute / resume / rollback would do, and what is already done (changes nothing)."""
@@ -135,14 +139,17 @@ class Runbook:
         else:
             what = self.describe_rollback() if action == "rollback" else self.describe_execute()
             done = set()
-        gate: dict[str, Any] = {}
+        pre: dict[str, Any] = {}
+        check = None
         if action == "execute":
             try:
-                gate = s.preflight(self._call({"id": "plan", **what}))
+                pre = s.preflight(self._call({"id": "plan", **what}))
             except RefusedError as exc:
-                gate = {"refused": str(exc)}
+                pre = {"refused": str(exc)}
+            check = ("skipped (--skip-check): recorded in the upgrade state" if self.config.skip_check else
+                     "`upgrade check` on the environment's files runs first; any blocker refuses (nothing changed)")
         return {**{k: what.get(k) for k in ("kind", "from", "to", "source_environment", "target_environment")},
-                "preflight": gate,
+                "preflight": pre, **({"check": check} if check else {}),
                 "steps": [{"step": name, "what": text, "will": "skip (done)" if name in done else "run"}
                           for name, _, text in PLANS[str(what["kind"])]]}
 
@@ -150,8 +157,11 @@ class Runbook:
     def execute(self) -> dict[str, Any]:
         what = self.describe_execute()
         self._emit("step_started", "preflight", 1, len(PLANS[what["kind"]]) + 2)
-        gate = s.preflight(self._call({"id": "preflight", **what}))
-        self._emit("step_finished", "preflight", 1, 0, status="done", brief=gate)
+        pre = s.preflight(self._call({"id": "preflight", **what}))
+        self._emit("step_finished", "preflight", 1, 0, status="done", brief=pre)
+        env = s.get_environment(aws.client("mwaa", self.config.region), self.config.environment) or {}
+        checker = self.checker or gate.environment_check
+        what["check"] = gate.run_gate(self.config, env, checker, self.progress)  # refuses on a blocker
         return self._drive(what["kind"], resume=False, takeover=False, describe=what)
 
     def resume(self, takeover: bool = False) -> dict[str, Any]:
@@ -200,7 +210,7 @@ class Runbook:
         active = op.get("target_environment")  # rollbacks too: their target is the environment that runs again
         final = state.complete(st, self.holder, active_environment=active)
         return {"operation": final["id"], "kind": kind, "from": op.get("from"), "to": op.get("to"),
-                "active_environment": active, "steps": outcomes,
+                "active_environment": active, "check": op.get("check"), "steps": outcomes,
                 "seconds": {n: r.get("seconds") for n, r in final.get("steps", {}).items()}}
 
 
