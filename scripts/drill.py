@@ -674,6 +674,8 @@ def render_text(report: dict[str, Any]) -> str:
     lines = [
         "DR drill report (embedded default: emulator + local MWAA; replication EMULATED)",
         f"  strategy:            {report.get('strategy')}",
+        f"  Airflow:             primary {(report.get('airflow') or {}).get('primary')}, "
+        f"secondary {(report.get('airflow') or {}).get('secondary')}",
         f"  result:              {report['result']}",
         f"  operation:           {t.get('operation')}",
         f"  health evidence:     {t.get('health_evidence')}",
@@ -745,7 +747,9 @@ def main(argv: list[str] | None = None) -> int:
     stack = Stack(out, demo=args.demo, strategy=args.strategy, airflow_version=args.airflow_version,
                   secondary_airflow_version=secondary_version)
     drill = Drill(stack, out, args.timeout_minutes * 60, full_outputs=args.full_outputs)
-    report: dict[str, Any] = {"result": "incomplete", "strategy": args.strategy, "started_at": now().isoformat()}
+    report: dict[str, Any] = {"result": "incomplete", "strategy": args.strategy, "started_at": now().isoformat(),
+                              "airflow": {"primary": args.airflow_version,
+                                          "secondary": secondary_version or args.airflow_version}}
     stop = threading.Event()
     try:
         stack.up()
