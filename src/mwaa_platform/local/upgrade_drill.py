@@ -224,12 +224,19 @@ def query(stack: Stack, name: str, sql: str, args: tuple[Any, ...] = ()) -> list
 
 
 def rows_per_table(stack: Stack, name: str) -> dict[str, int]:
-    """Exact row counts of every table of the environment's metadata database (Airflow's schema, ``public``)."""
+    """Exact row counts of every table of the environment's metadata database (Airflow's schema, ``public``);
+    in tables with a ``dag_id`` column, the rows of the DR DAGs are left out (a snapshot never carries their own
+    runs, and the upgrade itself runs them)."""
     tables = [r[0] for r in query(stack, name, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
                                                 "ORDER BY tablename")]
     if not tables:
         return {}
-    union = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM public.\"{t}\"" for t in tables)  # catalog names
+    with_dag_id = {r[0] for r in query(stack, name, "SELECT table_name FROM information_schema.columns "
+                                                    "WHERE table_schema = 'public' AND column_name = 'dag_id'")}
+    dr = ", ".join(f"'{d}'" for d in DR_DAGS)
+    union = " UNION ALL ".join(  # table names come from the catalog
+        f"SELECT '{t}', count(*) FROM public.\"{t}\"" + (f" WHERE dag_id NOT IN ({dr})" if t in with_dag_id else "")
+        for t in tables)
     return {str(t): int(n) for t, n in query(stack, name, union)}
 
 
