@@ -152,13 +152,14 @@ def _scheduler_event(aws_env: dict[str, str]) -> dict[str, Any]:
     scheduler = boto3.client("scheduler")
     template = json.dumps({"flow_id": "daily_sales", "scheduled_time": "<aws.scheduler.scheduled-time>",
                            "execution_id": "<aws.scheduler.execution-id>"})
+    name = f"daily-sales-{time.monotonic_ns()}"
     scheduler.create_schedule(
-        Name=f"daily-sales-{time.monotonic_ns()}", ScheduleExpression="cron(0 6 * * ? *)",
+        Name=name, ScheduleExpression="cron(0 6 * * ? *)",
         FlexibleTimeWindow={"Mode": "OFF"},
         Target={"Arn": "arn:aws:lambda:us-east-1:123456789012:function:scheduled-invoker",
                 "RoleArn": "arn:aws:iam::123456789012:role/scheduler", "Input": template})
-    stored = scheduler.list_schedules()["Schedules"][-1]
-    raw = scheduler.get_schedule(Name=stored["Name"])["Target"]["Input"]
+    # by name: the session's emulator may hold other tests' schedules (the list is not in creation order)
+    raw = scheduler.get_schedule(Name=name)["Target"]["Input"]
     raw = raw.replace("<aws.scheduler.scheduled-time>", "2025-01-31T06:00:00Z")
     raw = raw.replace("<aws.scheduler.execution-id>", "d2b5b1f4-7d4e-4f1c-9a44-3a1f0c9e8b11")
     return json.loads(raw)
