@@ -20,12 +20,13 @@ import os
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from mwaa_platform import aws, versions
 from mwaa_platform.failover.airflow import AirflowRest, major_version
+from mwaa_platform.failover.state import now_iso
 from mwaa_platform.local import ports
 from mwaa_platform.local.emulator import Emulator
 from mwaa_platform.local.mwaa import mwaa_env
@@ -182,10 +183,6 @@ def rest_of(name: str) -> AirflowRest:
     mwaa = aws.client("mwaa", REGION, read_timeout=300)
     version = mwaa.get_environment(Name=name)["Environment"]["AirflowVersion"]
     return AirflowRest(mwaa, name, major_version(version))
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat()
 
 
 def run_dag(name: str, dag_id: str, run_id: str) -> str:
