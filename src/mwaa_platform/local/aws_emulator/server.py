@@ -21,13 +21,14 @@ def build_app() -> Any:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     from mwaa_platform.local.aws_emulator import fixes
+    from mwaa_platform.local.aws_emulator.retries import RetryReplay
 
     # Step Functions executions really run (ASL interpreter);.
     default_user_config["stepfunctions"] = {"execute_state_machine": True}
 
     fixes.apply_all()
     app = DomainDispatcherApplication(fixes.wrap_create_app(create_backend_app))
-    return _log_failures(fixes.wrap_wsgi(app))
+    return _log_failures(RetryReplay(fixes.wrap_wsgi(app)))
 
 
 _log = logging.getLogger("mwaa_platform.emulator")
