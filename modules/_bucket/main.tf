@@ -2,47 +2,29 @@
 # Key (only when the caller asks for one of the bucket's own)
 ################################################################################
 
-data "aws_caller_identity" "current" {
-  count = local.create_key ? 1 : 0
-}
-
-data "aws_partition" "current" {
-  count = local.create_key ? 1 : 0
-}
-
 locals {
   create_key  = var.create && var.sse_algorithm == "aws:kms" && var.create_kms_key
-  kms_key_arn = var.sse_algorithm != "aws:kms" ? null : (local.create_key ? try(aws_kms_key.this[0].arn, null) : var.kms_key_arn)
+  kms_key_arn = var.sse_algorithm != "aws:kms" ? null : (local.create_key ? module.kms.arn : var.kms_key_arn)
 }
 
-resource "aws_kms_key" "this" {
-  #checkov:skip=CKV_AWS_109:A key policy's resource is always the key itself ("*" means this key); the account root statement is what makes IAM policies apply.
-  #checkov:skip=CKV_AWS_111:A key policy's resource is always the key itself ("*" means this key).
-  #checkov:skip=CKV_AWS_356:A key policy's resource is always the key itself ("*" means this key).
-  count = local.create_key ? 1 : 0
+module "kms" {
+  source = "../_kms"
+  create = local.create_key
 
+  alias                   = var.name
   description             = "S3 bucket ${var.name}: default encryption"
   deletion_window_in_days = var.kms_key_deletion_window_in_days
-  enable_key_rotation     = true
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "AccountAdministersThroughIam"
-      Effect    = "Allow"
-      Principal = { AWS = "arn:${data.aws_partition.current[0].partition}:iam::${data.aws_caller_identity.current[0].account_id}:root" }
-      Action    = "kms:*"
-      Resource  = "*"
-    }]
-  })
-
-  tags = var.tags
+  tags                    = var.tags
 }
 
-resource "aws_kms_alias" "this" {
-  count = local.create_key ? 1 : 0
+moved {
+  from = aws_kms_key.this
+  to   = module.kms.aws_kms_key.this
+}
 
-  name          = "alias/${var.name}"
-  target_key_id = aws_kms_key.this[0].key_id
+moved {
+  from = aws_kms_alias.this
+  to   = module.kms.aws_kms_alias.this
 }
 
 ################################################################################

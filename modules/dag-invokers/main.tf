@@ -60,55 +60,37 @@ locals {
 # KMS key (dead-letter queues, log groups, function environments, schedules)
 ################################################################################
 
-resource "aws_kms_key" "this" {
-  count = var.create && var.kms.create && length(local.invokers) > 0 ? 1 : 0
+module "kms" {
+  source = "../_kms"
+  create = var.create && var.kms.create && length(local.invokers) > 0
 
+  alias                   = var.name
   description             = "${var.name}: dead-letter queues, logs, function environments and schedules"
   deletion_window_in_days = var.kms.deletion_window_in_days
-  enable_key_rotation     = true
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = concat(
-      [
-        {
-          Sid       = "AccountAdministersThroughIam"
-          Effect    = "Allow"
-          Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
-          Action    = "kms:*"
-          Resource  = "*"
-        },
-        {
-          Sid       = "LogsForTheInvokerLogGroups"
-          Effect    = "Allow"
-          Principal = { Service = "logs.${local.region}.amazonaws.com" }
-          Action    = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-          Resource  = "*"
-          Condition = { ArnEquals = { "kms:EncryptionContext:aws:logs:arn" = values(local.log_group_arns) } }
-        },
-      ],
-      local.s3_bridge ? [{
-        Sid       = "EventBridgeWritesDeadLetters"
-        Effect    = "Allow"
-        Principal = { Service = "events.amazonaws.com" }
-        Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
-        Resource  = "*"
-        Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
-      }] : [],
-    )
-  })
-
+  logs                    = { sid = "LogsForTheInvokerLogGroups", log_group_arns = values(local.log_group_arns) }
+  statements = local.s3_bridge ? [{
+    Sid       = "EventBridgeWritesDeadLetters"
+    Effect    = "Allow"
+    Principal = { Service = "events.amazonaws.com" }
+    Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
+    Resource  = "*"
+    Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
+  }] : []
   tags = local.tags
 }
 
-resource "aws_kms_alias" "this" {
-  count = length(aws_kms_key.this)
+moved {
+  from = aws_kms_key.this
+  to   = module.kms.aws_kms_key.this
+}
 
-  name          = "alias/${var.name}"
-  target_key_id = aws_kms_key.this[0].key_id
+moved {
+  from = aws_kms_alias.this
+  to   = module.kms.aws_kms_alias.this
 }
 
 locals {
-  kms_key_arn = var.kms.create ? try(aws_kms_key.this[0].arn, null) : var.kms.key_arn
+  kms_key_arn = var.kms.create ? module.kms.arn : var.kms.key_arn
 }
 
 ################################################################################

@@ -34,7 +34,7 @@ locals {
   parameter_name  = "/mwaa-platform/${var.env}/failover/config"
 
   create_key  = var.create && var.kms.key_arn == null
-  kms_key_arn = local.create_key ? try(aws_kms_key.this[0].arn, null) : var.kms.key_arn
+  kms_key_arn = local.create_key ? module.kms.arn : var.kms.key_arn
 
   env_arn = {
     primary   = "arn:${local.partition}:airflow:${var.primary_region}:${local.account_id}:environment/${var.environments.primary}"
@@ -92,51 +92,33 @@ locals {
 # KMS key: state table, topic, log groups, function environment
 ################################################################################
 
-resource "aws_kms_key" "this" {
-  #checkov:skip=CKV_AWS_109:A key policy's resource is always the key itself ("*" means this key); the account root statement is what makes IAM policies apply.
-  #checkov:skip=CKV_AWS_111:A key policy's resource is always the key itself ("*" means this key).
-  #checkov:skip=CKV_AWS_356:A key policy's resource is always the key itself ("*" means this key).
-  count = local.create_key ? 1 : 0
+module "kms" {
+  source = "../_kms"
+  create = local.create_key
 
+  alias                   = "${var.name}-failover"
   description             = "${var.name} failover: state table, topic, logs, function environment"
   deletion_window_in_days = var.kms.deletion_window_in_days
-  enable_key_rotation     = true
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid       = "AccountAdministersThroughIam"
-        Effect    = "Allow"
-        Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
-        Action    = "kms:*"
-        Resource  = "*"
-      },
-      {
-        Sid       = "LogsForTheFailoverLogGroups"
-        Effect    = "Allow"
-        Principal = { Service = "logs.${local.region}.amazonaws.com" }
-        Action    = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-        Resource  = "*"
-        Condition = { ArnEquals = { "kms:EncryptionContext:aws:logs:arn" = [local.log_group_arn, local.sfn_log_arn] } }
-      },
-      {
-        Sid       = "AlarmsPublishToTheEncryptedTopic"
-        Effect    = "Allow"
-        Principal = { Service = "cloudwatch.amazonaws.com" }
-        Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
-        Resource  = "*"
-        Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
-      },
-    ]
-  })
+  logs                    = { sid = "LogsForTheFailoverLogGroups", log_group_arns = [local.log_group_arn, local.sfn_log_arn] }
+  statements = [{
+    Sid       = "AlarmsPublishToTheEncryptedTopic"
+    Effect    = "Allow"
+    Principal = { Service = "cloudwatch.amazonaws.com" }
+    Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
+    Resource  = "*"
+    Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
+  }]
   tags = local.tags
 }
 
-resource "aws_kms_alias" "this" {
-  count = local.create_key ? 1 : 0
+moved {
+  from = aws_kms_key.this
+  to   = module.kms.aws_kms_key.this
+}
 
-  name          = "alias/${var.name}-failover"
-  target_key_id = aws_kms_key.this[0].key_id
+moved {
+  from = aws_kms_alias.this
+  to   = module.kms.aws_kms_alias.this
 }
 
 ################################################################################

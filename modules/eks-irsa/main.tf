@@ -21,7 +21,7 @@ locals {
   dns_suffix = try(data.aws_partition.current[0].dns_suffix, "amazonaws.com")
 
   create_kms_key = var.create && var.kms_key_arn == null
-  kms_key_arn    = var.create ? coalesce(var.kms_key_arn, try(aws_kms_key.this[0].arn, null)) : null
+  kms_key_arn    = var.create ? coalesce(var.kms_key_arn, module.kms.arn) : null
 
   log_group_name = "/aws/eks/${var.name}/cluster"
   log_group_arn  = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_name}"
@@ -44,55 +44,40 @@ locals {
 # KMS: Kubernetes secrets and control-plane logs
 ################################################################################
 
-resource "aws_kms_key" "this" {
-  count = local.create_kms_key ? 1 : 0
+module "kms" {
+  source = "../_kms"
+  create = local.create_kms_key
 
+  alias                   = "${var.name}-eks"
   description             = "EKS ${var.name}: Kubernetes secrets envelope encryption and control-plane logs"
-  enable_key_rotation     = true
   deletion_window_in_days = var.kms_deletion_window_in_days
-
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid       = "AccountAdministersKey"
-        Effect    = "Allow"
-        Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
-        Action = [
-          "kms:CancelKeyDeletion", "kms:Create*", "kms:Delete*", "kms:Describe*", "kms:Disable*", "kms:Enable*",
-          "kms:Get*", "kms:List*", "kms:Put*", "kms:Revoke*", "kms:RotateKeyOnDemand", "kms:ScheduleKeyDeletion",
-          "kms:TagResource", "kms:UntagResource", "kms:Update*",
-        ]
-        Resource = "*"
-      },
-      {
-        Sid       = "AccountIamPoliciesGrantUse"
-        Effect    = "Allow"
-        Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
-        Action    = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
-        Resource  = "*"
-      },
-      {
-        Sid       = "ControlPlaneLogGroupOnly"
-        Effect    = "Allow"
-        Principal = { Service = "logs.${local.region}.${local.dns_suffix}" }
-        Action    = ["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
-        Resource  = "*"
-        Condition = {
-          ArnEquals = { "kms:EncryptionContext:aws:logs:arn" = local.log_group_arn }
-        }
-      },
+  admin = {
+    sid = "AccountAdministersKey"
+    actions = [
+      "kms:CancelKeyDeletion", "kms:Create*", "kms:Delete*", "kms:Describe*", "kms:Disable*", "kms:Enable*",
+      "kms:Get*", "kms:List*", "kms:Put*", "kms:Revoke*", "kms:RotateKeyOnDemand", "kms:ScheduleKeyDeletion",
+      "kms:TagResource", "kms:UntagResource", "kms:Update*",
     ]
-  })
-
+  }
+  logs = { sid = "ControlPlaneLogGroupOnly", log_group_arns = local.log_group_arn }
+  statements = [{
+    Sid       = "AccountIamPoliciesGrantUse"
+    Effect    = "Allow"
+    Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
+    Action    = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
+    Resource  = "*"
+  }]
   tags = merge(local.tags, { Name = "${var.name}-eks" })
 }
 
-resource "aws_kms_alias" "this" {
-  count = local.create_kms_key ? 1 : 0
+moved {
+  from = aws_kms_key.this
+  to   = module.kms.aws_kms_key.this
+}
 
-  name          = "alias/${var.name}-eks"
-  target_key_id = aws_kms_key.this[0].key_id
+moved {
+  from = aws_kms_alias.this
+  to   = module.kms.aws_kms_alias.this
 }
 
 ################################################################################

@@ -46,53 +46,38 @@ locals {
 # KMS key (dead-letter queue, log group, function environment)
 ################################################################################
 
-resource "aws_kms_key" "this" {
-  count = var.create && var.kms.create ? 1 : 0
+module "kms" {
+  source = "../_kms"
+  create = var.create && var.kms.create
 
+  alias                   = var.name
   description             = "${var.name}: dead-letter queue, logs and function environment"
   deletion_window_in_days = var.kms.deletion_window_in_days
-  enable_key_rotation     = true
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid       = "AccountAdministersThroughIam"
-        Effect    = "Allow"
-        Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
-        Action    = "kms:*"
-        Resource  = "*"
-      },
-      {
-        Sid       = "LogsForTheFunctionLogGroup"
-        Effect    = "Allow"
-        Principal = { Service = "logs.${local.region}.amazonaws.com" }
-        Action    = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-        Resource  = "*"
-        Condition = { ArnEquals = { "kms:EncryptionContext:aws:logs:arn" = local.log_group_arn } }
-      },
-      {
-        Sid       = "EventBridgeWritesDeadLetters"
-        Effect    = "Allow"
-        Principal = { Service = "events.amazonaws.com" }
-        Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
-        Resource  = "*"
-        Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
-      },
-    ]
-  })
-
+  logs                    = { sid = "LogsForTheFunctionLogGroup", log_group_arns = local.log_group_arn }
+  statements = [{
+    Sid       = "EventBridgeWritesDeadLetters"
+    Effect    = "Allow"
+    Principal = { Service = "events.amazonaws.com" }
+    Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
+    Resource  = "*"
+    Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
+  }]
   tags = local.tags
 }
 
-resource "aws_kms_alias" "this" {
-  count = var.create && var.kms.create ? 1 : 0
-
-  name          = "alias/${var.name}"
-  target_key_id = aws_kms_key.this[0].key_id
+moved {
+  from = aws_kms_key.this
+  to   = module.kms.aws_kms_key.this
 }
 
+moved {
+  from = aws_kms_alias.this
+  to   = module.kms.aws_kms_alias.this
+}
+
+
 locals {
-  kms_key_arn = var.kms.create ? try(aws_kms_key.this[0].arn, null) : var.kms.key_arn
+  kms_key_arn = var.kms.create ? module.kms.arn : var.kms.key_arn
 }
 
 ################################################################################

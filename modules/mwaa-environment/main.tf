@@ -52,45 +52,29 @@ data "aws_partition" "current" {
 # KMS key
 ################################################################################
 
-resource "aws_kms_key" "this" {
-  count = var.create && var.kms.create ? 1 : 0
+module "kms" {
+  source = "../_kms"
+  create = var.create && var.kms.create
 
+  alias                   = "mwaa-${var.name}"
   description             = "MWAA environment ${var.name}: environment data, source bucket, log groups"
   deletion_window_in_days = var.kms.deletion_window_in_days
-  enable_key_rotation     = true
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid       = "AccountAdministersThroughIam"
-        Effect    = "Allow"
-        Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
-        Action    = "kms:*"
-        Resource  = "*"
-      },
-      {
-        Sid       = "CloudWatchLogsForThisEnvironment"
-        Effect    = "Allow"
-        Principal = { Service = "logs.${local.region}.amazonaws.com" }
-        Action    = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-        Resource  = "*"
-        Condition = { ArnLike = { "kms:EncryptionContext:aws:logs:arn" = local.log_group_arn } }
-      },
-    ]
-  })
-
-  tags = local.tags
+  logs                    = { sid = "CloudWatchLogsForThisEnvironment", log_group_arns = local.log_group_arn, operator = "ArnLike" }
+  tags                    = local.tags
 }
 
-resource "aws_kms_alias" "this" {
-  count = var.create && var.kms.create ? 1 : 0
+moved {
+  from = aws_kms_key.this
+  to   = module.kms.aws_kms_key.this
+}
 
-  name          = "alias/mwaa-${var.name}"
-  target_key_id = aws_kms_key.this[0].key_id
+moved {
+  from = aws_kms_alias.this
+  to   = module.kms.aws_kms_alias.this
 }
 
 locals {
-  kms_key_arn = var.kms.create ? try(aws_kms_key.this[0].arn, null) : var.kms.key_arn
+  kms_key_arn = var.kms.create ? module.kms.arn : var.kms.key_arn
   # The key the source bucket's objects are encrypted with: a brought bucket's own key, else the environment's.
   object_kms_key_arn = var.source_bucket.kms_key_arn != null ? var.source_bucket.kms_key_arn : local.kms_key_arn
 }

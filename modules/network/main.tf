@@ -378,50 +378,36 @@ resource "aws_vpc_endpoint" "interface_shared_policy" {
 # Flow logs (CloudWatch Logs, KMS-encrypted)
 ################################################################################
 
-resource "aws_kms_key" "flow_logs" {
-  count = local.flow_logs_enabled ? 1 : 0
+module "flow_logs_kms" {
+  source = "../_kms"
+  create = local.flow_logs_enabled
 
+  alias                   = "${var.name}-flow-logs"
   description             = "${var.name}: VPC flow logs"
-  enable_key_rotation     = true
   deletion_window_in_days = var.kms_key_deletion_window_in_days
-
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid       = "KeyAdministrationByTheAccount"
-        Effect    = "Allow"
-        Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
-        Action = [
-          "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
-          "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource",
-          "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
-        ]
-        Resource = "*"
-      },
-      {
-        Sid       = "CloudWatchLogsForTheFlowLogGroupOnly"
-        Effect    = "Allow"
-        Principal = { Service = "logs.${local.region}.amazonaws.com" }
-        Action    = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-        Resource  = "*"
-        Condition = {
-          ArnEquals = {
-            "kms:EncryptionContext:aws:logs:arn" = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.flow_log_group_name}"
-          }
-        }
-      },
+  admin = {
+    sid = "KeyAdministrationByTheAccount"
+    actions = [
+      "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
+      "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource",
+      "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
     ]
-  })
-
+  }
+  logs = {
+    sid            = "CloudWatchLogsForTheFlowLogGroupOnly"
+    log_group_arns = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.flow_log_group_name}"
+  }
   tags = merge(local.tags, { Name = "${var.name}-flow-logs" })
 }
 
-resource "aws_kms_alias" "flow_logs" {
-  count = local.flow_logs_enabled ? 1 : 0
+moved {
+  from = aws_kms_key.flow_logs
+  to   = module.flow_logs_kms.aws_kms_key.this
+}
 
-  name          = "alias/${var.name}-flow-logs"
-  target_key_id = aws_kms_key.flow_logs[0].key_id
+moved {
+  from = aws_kms_alias.flow_logs
+  to   = module.flow_logs_kms.aws_kms_alias.this
 }
 
 resource "aws_cloudwatch_log_group" "flow_logs" {
@@ -429,7 +415,7 @@ resource "aws_cloudwatch_log_group" "flow_logs" {
 
   name              = local.flow_log_group_name
   retention_in_days = var.flow_logs.retention_in_days
-  kms_key_id        = aws_kms_key.flow_logs[0].arn
+  kms_key_id        = module.flow_logs_kms.arn
 
   tags = local.tags
 }

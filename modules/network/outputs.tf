@@ -85,5 +85,5 @@ output "flow_log_group_arn" {
 
 output "kms_key_arn" {
   description = "ARN of the KMS key encrypting the flow logs (null when not created or flow logs are disabled)."
-  value       = try(aws_kms_key.flow_logs[0].arn, null)
+  value       = module.flow_logs_kms.arn
 }

@@ -1,9 +1,9 @@
 """Deterministic Lambda zips built with Python (no archive provider).
 
-A zip holds ``mwaa_platform/__init__.py``, ``mwaa_platform/aws.py`` and the named capability subpackages,
-plus optional third-party requirements installed for the Lambda platform. Entries are sorted and carry a
-fixed timestamp and mode, so the same sources give the same bytes and Terraform's ``source_code_hash``
-only changes when the code does.
+A zip holds ``mwaa_platform/__init__.py``, the shared root modules (``aws.py``, ``logs.py``) and the named
+capability subpackages, plus optional third-party requirements installed for the Lambda platform. Entries are
+sorted and carry a fixed timestamp and mode, so the same sources give the same bytes and Terraform's
+``source_code_hash`` only changes when the code does.
 """
 
 from __future__ import annotations
@@ -21,14 +21,16 @@ from pathlib import Path
 
 FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 PACKAGE_ROOT = Path(__file__).resolve().parent
-ALWAYS = ("__init__.py", "aws.py", "py.typed")
+ALWAYS = ("__init__.py", "aws.py", "logs.py", "py.typed")
 SKIP_DIRS = {"__pycache__", "local"}  # the embedded default never ships in a Lambda
+# Shared subpackages a capability's zip carries along (what the import contracts let it import besides the root).
+CARRIES = {"airflow_api": ("airflow_client",), "failover": ("airflow_client",)}
 
 
 def _files(subpackages: Iterable[str]) -> list[tuple[Path, str]]:
     entries: list[tuple[Path, str]] = [(PACKAGE_ROOT / name, f"mwaa_platform/{name}") for name in ALWAYS
                                        if (PACKAGE_ROOT / name).exists()]
-    for sub in subpackages:
+    for sub in dict.fromkeys(name for wanted in subpackages for name in (wanted, *CARRIES.get(wanted, ()))):
         if sub in SKIP_DIRS:
             raise ValueError(f"mwaa_platform.{sub} is emulation code and must not be packaged into a Lambda")
         root = PACKAGE_ROOT / sub

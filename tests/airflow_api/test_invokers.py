@@ -15,8 +15,8 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from mwaa_platform.airflow_api import handlers, invokers
-from mwaa_platform.airflow_api.client import AirflowClient
-from mwaa_platform.airflow_api.invoke import InvokeRestApiTransport
+from mwaa_platform.airflow_client.client import AirflowClient
+from mwaa_platform.airflow_client.invoke import InvokeRestApiTransport
 from mwaa_platform.packaging import build
 
 pytestmark = pytest.mark.emulator

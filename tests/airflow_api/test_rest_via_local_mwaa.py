@@ -13,10 +13,11 @@ from collections.abc import Iterator
 import pytest
 from local_mwaa_envs import LocalMwaaEnvs
 
-from mwaa_platform.airflow_api import errors, handlers
-from mwaa_platform.airflow_api.client import AirflowClient
-from mwaa_platform.airflow_api.invoke import InvokeRestApiTransport
+from mwaa_platform.airflow_api import handlers
 from mwaa_platform.airflow_api.mwaa_web import MwaaWebLoginTransport
+from mwaa_platform.airflow_client import errors
+from mwaa_platform.airflow_client.client import AirflowClient
+from mwaa_platform.airflow_client.invoke import InvokeRestApiTransport
 
 pytestmark = [pytest.mark.airflow, pytest.mark.emulator, pytest.mark.slow]
 

@@ -15,13 +15,13 @@ import pytest
 from botocore.stub import Stubber
 from stub_http import Reply, Seen, stub
 
-from mwaa_platform.airflow_api import errors
-from mwaa_platform.airflow_api.client import AirflowClient
 from mwaa_platform.airflow_api.direct import DirectTransport
 from mwaa_platform.airflow_api.hosts import base_url
 from mwaa_platform.airflow_api.http import RetryPolicy
-from mwaa_platform.airflow_api.invoke import InvokeRestApiTransport
 from mwaa_platform.airflow_api.mwaa_web import MwaaWebLoginTransport
+from mwaa_platform.airflow_client import errors
+from mwaa_platform.airflow_client.client import AirflowClient
+from mwaa_platform.airflow_client.invoke import InvokeRestApiTransport
 from mwaa_platform.local import ports
 
 FAST = RetryPolicy(retries=3, backoff=0.01, backoff_max=0.2, connect_timeout=1, read_timeout=5)

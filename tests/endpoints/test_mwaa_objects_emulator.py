@@ -83,7 +83,7 @@ def test_new_requirements_reach_the_environment_plan(emulator: Emulator, network
         "aws_vpc_security_group_ingress_rule.self",
         "aws_vpc_security_group_egress_rule.self",
         "aws_vpc_security_group_egress_rule.https",
-        "aws_kms_alias.this",
+        "module.kms",
     )]
 
     tf = tfhelpers().Terraform(workdir, env=emulator.env(REGION), timeout=300)

@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mwaa_platform.airflow_api import cli, handlers
-from mwaa_platform.airflow_api.errors import AirflowApiError
+from mwaa_platform.airflow_client.errors import AirflowApiError
 
 FLOWS = {"nightly": {"dag_id": "nightly_etl", "conf": {"token": SECRET}}}
 ROUTES = {"incoming/": {"dag_id": "ingest", "conf": {"password": SECRET}}}

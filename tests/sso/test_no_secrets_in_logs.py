@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from mwaa_platform import logs
 from mwaa_platform.sso import handler, redact
 from sso.albtokens import SigningKey, alb_token
 from sso.helpers import alb_event
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.emulator
 
 @pytest.fixture
 def debug_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    quiet = {name: logging.getLogger(name).level for name in handler.QUIET}
+    quiet = {name: logging.getLogger(name).level for name in logs.QUIET}
     root_level = logging.getLogger().level
     caplog.set_level(logging.DEBUG)
     yield caplog

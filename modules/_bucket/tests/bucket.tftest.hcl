@@ -1,17 +1,9 @@
 # modules/_bucket against a mocked provider: the hardening every bucket gets, and the choices a caller has.
 
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "111122223333", arn = "arn:aws:iam::111122223333:user/test", user_id = "TEST" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
-  }
+  source = "../_testing/mocks/aws"
   mock_resource "aws_s3_bucket" {
     defaults = { arn = "arn:aws:s3:::unit-data-bucket" }
-  }
-  mock_resource "aws_kms_key" {
-    defaults = { arn = "arn:aws:kms:us-east-1:111122223333:key/22222222-2222-3333-4444-555555555555", key_id = "22222222-2222-3333-4444-555555555555" }
   }
 }
 
@@ -29,7 +21,7 @@ run "hardened_by_default" {
     error_message = "versioned, public access blocked, ACLs disabled"
   }
   assert {
-    condition     = output.sse_algorithm == "aws:kms" && output.sse_kms_key_arn == var.kms_key_arn && output.kms_key_arn == var.kms_key_arn && length(aws_kms_key.this) == 0
+    condition     = output.sse_algorithm == "aws:kms" && output.sse_kms_key_arn == var.kms_key_arn && output.kms_key_arn == var.kms_key_arn && module.kms.alias_name == null
     error_message = "SSE-KMS with the given key, no key of its own"
   }
   assert {
@@ -62,7 +54,7 @@ run "own_key_logging_notifications_and_statements" {
   }
 
   assert {
-    condition     = aws_kms_key.this[0].enable_key_rotation && aws_kms_alias.this[0].name == "alias/unit-data-bucket" && output.sse_kms_key_arn == aws_kms_key.this[0].arn
+    condition     = module.kms.rotation_enabled && module.kms.alias_name == "alias/unit-data-bucket" && output.sse_kms_key_arn == module.kms.arn
     error_message = "the bucket's own key rotates and encrypts it"
   }
   assert {

@@ -1,33 +1,18 @@
 # Least-privilege checks on every policy the module writes, applied against mock providers (no AWS calls).
 
 mock_provider "aws" {
-  alias = "producer"
-
+  alias  = "producer"
+  source = "../_testing/mocks/aws"
   mock_data "aws_caller_identity" {
     defaults = { account_id = "111111111111", arn = "arn:aws:iam::111111111111:role/terraform", user_id = "AROAPRODUCER" }
-  }
-  mock_data "aws_region" {
-    defaults = { name = "us-east-1" }
-  }
-  mock_resource "aws_kms_key" {
-    defaults = { arn = "arn:aws:kms:us-east-1:111111111111:key/00000000-0000-0000-0000-00000000000a" }
   }
 }
 
 mock_provider "aws" {
-  alias = "consumer"
-
+  alias  = "consumer"
+  source = "../_testing/mocks/aws"
   mock_data "aws_caller_identity" {
     defaults = { account_id = "222222222222", arn = "arn:aws:iam::222222222222:role/terraform", user_id = "AROACONSUMER" }
-  }
-  mock_data "aws_region" {
-    defaults = { name = "us-east-1" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
-  }
-  mock_resource "aws_kms_key" {
-    defaults = { arn = "arn:aws:kms:us-east-1:222222222222:key/00000000-0000-0000-0000-00000000000b" }
   }
   mock_resource "aws_redshiftserverless_workgroup" {
     defaults = {
@@ -37,9 +22,6 @@ mock_provider "aws" {
   }
   mock_resource "aws_redshiftserverless_namespace" {
     defaults = { admin_password_secret_arn = "arn:aws:secretsmanager:us-east-1:222222222222:secret:redshift!sales-etl_admin-AbCdEf" }
-  }
-  mock_resource "aws_vpc_endpoint" {
-    defaults = { prefix_list_id = "pl-63a5400a" }
   }
 }
 

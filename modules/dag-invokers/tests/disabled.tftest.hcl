@@ -13,7 +13,7 @@ run "nothing_is_created" {
     }
   }
   assert {
-    condition     = length(module.invoker) == 0 && output.dlq_arns == null && length(aws_kms_key.this) == 0 && length(aws_scheduler_schedule.this) == 0 && length(aws_cloudwatch_event_rule.s3) == 0 && output.function_role_arns == null
+    condition     = length(module.invoker) == 0 && output.dlq_arns == null && module.kms.alias_name == null && length(aws_scheduler_schedule.this) == 0 && length(aws_cloudwatch_event_rule.s3) == 0 && output.function_role_arns == null
     error_message = "resources were created with create = false"
   }
   assert {

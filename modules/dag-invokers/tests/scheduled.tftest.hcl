@@ -1,26 +1,12 @@
 # Scheduled invoker: one schedule per flow, flow id + scheduler context in the input, least-privilege roles.
 
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "111122223333", arn = "arn:aws:iam::111122223333:user/test", user_id = "TEST" }
-  }
+  source = "../_testing/mocks/aws"
   mock_data "aws_region" {
     defaults = { name = "eu-west-1" }
   }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
-  }
-  mock_resource "aws_kms_key" {
-    defaults = { arn = "arn:aws:kms:eu-west-1:111122223333:key/11111111-2222-3333-4444-555555555555", key_id = "11111111-2222-3333-4444-555555555555" }
-  }
   mock_resource "aws_lambda_function" {
     defaults = { arn = "arn:aws:lambda:eu-west-1:111122223333:function:dag-invokers-scheduled" }
-  }
-  mock_resource "aws_sqs_queue" {
-    defaults = { arn = "arn:aws:sqs:eu-west-1:111122223333:dag-invokers-scheduled-dlq" }
-  }
-  mock_resource "aws_iam_role" {
-    defaults = { arn = "arn:aws:iam::111122223333:role/dag-invokers" }
   }
 }
 
@@ -54,7 +40,7 @@ run "one_schedule_per_flow" {
     error_message = "flexible windows wrong"
   }
   assert {
-    condition     = aws_scheduler_schedule.this["daily_sales"].target[0].dead_letter_config[0].arn == module.invoker["scheduled"].dlq_arn && aws_scheduler_schedule.this["daily_sales"].kms_key_arn == aws_kms_key.this[0].arn
+    condition     = aws_scheduler_schedule.this["daily_sales"].target[0].dead_letter_config[0].arn == module.invoker["scheduled"].dlq_arn && aws_scheduler_schedule.this["daily_sales"].kms_key_arn == module.kms.arn
     error_message = "schedules need the DLQ and the CMK"
   }
   assert {
@@ -78,7 +64,7 @@ run "one_schedule_per_flow" {
     error_message = "the scheduler role may invoke only the scheduled invoker and trusts only this account's schedules"
   }
   assert {
-    condition     = module.invoker["scheduled"].log_group_kms_key_id == aws_kms_key.this[0].arn && module.invoker["scheduled"].log_group_retention_in_days == 365 && module.invoker["scheduled"].dlq_kms_key_id == aws_kms_key.this[0].arn
+    condition     = module.invoker["scheduled"].log_group_kms_key_id == module.kms.arn && module.invoker["scheduled"].log_group_retention_in_days == 365 && module.invoker["scheduled"].dlq_kms_key_id == module.kms.arn
     error_message = "logs and DLQ must be KMS-encrypted"
   }
   assert {
@@ -93,7 +79,7 @@ run "bring_your_own_key" {
     kms = { create = false, key_arn = "arn:aws:kms:eu-west-1:111122223333:key/abcd" }
   }
   assert {
-    condition     = length(aws_kms_key.this) == 0 && module.invoker["scheduled"].dlq_kms_key_id == "arn:aws:kms:eu-west-1:111122223333:key/abcd"
+    condition     = module.kms.alias_name == null && module.invoker["scheduled"].dlq_kms_key_id == "arn:aws:kms:eu-west-1:111122223333:key/abcd"
     error_message = "an existing key must be used as given"
   }
 }

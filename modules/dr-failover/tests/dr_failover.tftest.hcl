@@ -2,18 +2,9 @@
 
 mock_provider "aws" {
   override_during = plan
-
+  source          = "../_testing/mocks/aws"
   mock_data "aws_region" {
     defaults = { name = "us-west-2" }
-  }
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "111122223333" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_iam_policy_document" {
-    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
   }
   mock_resource "aws_kms_key" {
     defaults = { arn = "arn:aws:kms:us-west-2:111122223333:key/33333333-3333-3333-3333-333333333333" }
@@ -21,20 +12,23 @@ mock_provider "aws" {
   mock_resource "aws_sns_topic" {
     defaults = { arn = "arn:aws:sns:us-west-2:111122223333:fo-test-failover" }
   }
-  mock_resource "aws_iam_role" {
-    defaults = { arn = "arn:aws:iam::111122223333:role/fo-test-failover" }
-  }
-  mock_resource "aws_lambda_function" {
-    defaults = { arn = "arn:aws:lambda:us-west-2:111122223333:function:fo-test-failover-step" }
-  }
-  mock_resource "aws_cloudwatch_log_group" {
-    defaults = { arn = "arn:aws:logs:us-west-2:111122223333:log-group:/aws/vendedlogs/states/fo-test-failover" }
-  }
   mock_resource "aws_sfn_state_machine" {
     defaults = { arn = "arn:aws:states:us-west-2:111122223333:stateMachine:fo-test-failover" }
   }
-  mock_resource "aws_dynamodb_table" {
-    defaults = { arn = "arn:aws:dynamodb:us-west-2:111122223333:table/fo-test-failover-state" }
+}
+
+# The apply run's provider: without override_during = plan, computed values are generated once, at apply.
+mock_provider "aws" {
+  alias  = "apply"
+  source = "../_testing/mocks/aws"
+  mock_data "aws_region" {
+    defaults = { name = "us-west-2" }
+  }
+  mock_resource "aws_sns_topic" {
+    defaults = { arn = "arn:aws:sns:us-west-2:111122223333:fo-test-failover" }
+  }
+  mock_resource "aws_sfn_state_machine" {
+    defaults = { arn = "arn:aws:states:us-west-2:111122223333:stateMachine:fo-test-failover" }
   }
 }
 
@@ -150,12 +144,28 @@ run "disabled_creates_nothing" {
   }
 
   assert {
-    condition     = module.lambda.functions == null && length(aws_sfn_state_machine.this) == 0 && length(aws_dynamodb_table.state) == 0 && length(aws_kms_key.this) == 0
+    condition     = module.lambda.functions == null && length(aws_sfn_state_machine.this) == 0 && length(aws_dynamodb_table.state) == 0 && module.kms.alias_name == null
     error_message = "create = false must plan nothing."
   }
 
   assert {
     condition     = output.state_machine_arn == null && output.function_arns == null && output.failover_config == null && output.topic_arn == null
     error_message = "Every output is null when nothing is created."
+  }
+}
+
+run "apply_fills_the_outputs" {
+  command = apply
+
+  providers = { aws = aws.apply }
+
+  assert {
+    condition     = length(output.function_arns) == 12 && output.state_machine_arn == "arn:aws:states:us-west-2:111122223333:stateMachine:fo-test-failover"
+    error_message = "Outputs must carry every step's function and the state machine."
+  }
+
+  assert {
+    condition     = output.failover_config.state_table == "fo-test-failover-state" && output.failover_config.topic_arn == "arn:aws:sns:us-west-2:111122223333:fo-test-failover" && output.config_parameter_name == "/mwaa-platform/test/failover/config"
+    error_message = "The configuration names the table and topic the module created."
   }
 }

@@ -1,11 +1,9 @@
 # Inputs refused at plan time with a message that says how to fix them.
 
 mock_provider "aws" {
+  source = "../_testing/mocks/aws"
   mock_data "aws_region" {
     defaults = { name = "us-west-2" }
-  }
-  mock_data "aws_iam_policy_document" {
-    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
   }
 }
 

@@ -3,31 +3,13 @@
 mock_provider "aws" {
   alias           = "primary"
   override_during = plan
-
-  mock_data "aws_region" {
-    defaults = { name = "us-east-1" }
-  }
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "111122223333" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_iam_policy_document" {
-    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
-  }
-  mock_resource "aws_kms_key" {
-    defaults = { arn = "arn:aws:kms:us-east-1:111122223333:key/11111111-1111-1111-1111-111111111111" }
-  }
-  mock_resource "aws_iam_role" {
-    defaults = { arn = "arn:aws:iam::111122223333:role/dr-test-dr-replication" }
-  }
+  source          = "../_testing/mocks/aws"
 }
 
 mock_provider "aws" {
   alias           = "secondary"
   override_during = plan
-
+  source          = "../_testing/mocks/aws"
   mock_data "aws_region" {
     defaults = { name = "us-west-2" }
   }
@@ -36,6 +18,20 @@ mock_provider "aws" {
   }
   mock_resource "aws_kms_replica_key" {
     defaults = { arn = "arn:aws:kms:us-west-2:111122223333:key/mrk-22222222222222222222222222222222" }
+  }
+}
+
+# The apply run's provider: without override_during = plan, computed values are generated once, at apply.
+mock_provider "aws" {
+  alias  = "primary_apply"
+  source = "../_testing/mocks/aws"
+}
+
+mock_provider "aws" {
+  alias  = "secondary_apply"
+  source = "../_testing/mocks/aws"
+  mock_data "aws_region" {
+    defaults = { name = "us-west-2" }
   }
 }
 
@@ -173,5 +169,21 @@ run "disabled_creates_nothing" {
   assert {
     condition     = output.primary_buckets == null && output.replica_buckets == null && output.replication_role_arn == null && output.primary_kms_key_arn == null && output.log_buckets == null
     error_message = "Every output is null when nothing is created."
+  }
+}
+
+run "apply_against_mocks_fills_the_outputs" {
+  command = apply
+
+  providers = { aws.primary = aws.primary_apply, aws.secondary = aws.secondary_apply }
+
+  assert {
+    condition     = output.primary_buckets["dags"].name == "dr-test-dags-111122223333-us-east-1" && output.replica_buckets["dags"].name == "dr-test-dags-111122223333-us-west-2"
+    error_message = "Outputs must name both sides of every pair."
+  }
+
+  assert {
+    condition     = output.replication["dr-test-backup-111122223333-us-east-1"].destination_bucket == "dr-test-backup-111122223333-us-west-2" && output.replication["dr-test-backup-111122223333-us-east-1"].destination_region == "us-west-2"
+    error_message = "The replication output maps each source bucket to its destination."
   }
 }

@@ -1,19 +1,13 @@
 # Inputs that must be refused at plan time, with a message that says how to fix them.
 
 mock_provider "aws" {
-  alias = "primary"
-
-  mock_data "aws_iam_policy_document" {
-    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
-  }
-  mock_data "aws_region" {
-    defaults = { name = "us-east-1" }
-  }
+  alias  = "primary"
+  source = "../_testing/mocks/aws"
 }
 
 mock_provider "aws" {
-  alias = "secondary"
-
+  alias  = "secondary"
+  source = "../_testing/mocks/aws"
   mock_data "aws_region" {
     defaults = { name = "us-west-2" }
   }

@@ -15,7 +15,7 @@ run "create_false_plans_nothing" {
   }
 
   assert {
-    condition     = length(aws_eks_cluster.this) == 0 && length(aws_eks_node_group.this) == 0 && length(aws_kms_key.this) == 0 && length(aws_iam_role.irsa) == 0 && length(aws_eks_access_entry.mwaa) == 0 && length(aws_iam_policy.mwaa_describe_cluster) == 0
+    condition     = length(aws_eks_cluster.this) == 0 && length(aws_eks_node_group.this) == 0 && module.kms.alias_name == null && length(aws_iam_role.irsa) == 0 && length(aws_eks_access_entry.mwaa) == 0 && length(aws_iam_policy.mwaa_describe_cluster) == 0
     error_message = "create = false must plan no resource."
   }
   assert {

@@ -3,12 +3,7 @@
 # control-plane logs on, private endpoint by default.
 
 mock_provider "aws" {
-  mock_data "aws_partition" {
-    defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
-  }
-  mock_data "aws_region" {
-    defaults = { name = "us-east-1" }
-  }
+  source = "../_testing/mocks/aws"
   mock_data "aws_caller_identity" {
     defaults = { account_id = "123456789012" }
   }
@@ -18,18 +13,6 @@ mock_provider "aws" {
       endpoint = "https://EXAMPLE0123456789.gr7.us-east-1.eks.amazonaws.com"
       identity = [{ oidc = [{ issuer = "https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE" }] }]
     }
-  }
-  mock_resource "aws_iam_openid_connect_provider" {
-    defaults = { arn = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE" }
-  }
-  mock_resource "aws_iam_role" {
-    defaults = { arn = "arn:aws:iam::123456789012:role/mocked" }
-  }
-  mock_resource "aws_iam_policy" {
-    defaults = { arn = "arn:aws:iam::123456789012:policy/mocked" }
-  }
-  mock_resource "aws_kms_key" {
-    defaults = { arn = "arn:aws:kms:us-east-1:123456789012:key/0f0f0f0f-1111-2222-3333-444455556666" }
   }
 }
 
@@ -95,7 +78,7 @@ run "cluster_is_private_encrypted_logged_and_api_only" {
     error_message = "The control-plane log group must be pre-created with a retention."
   }
   assert {
-    condition     = aws_kms_key.this[0].enable_key_rotation
+    condition     = module.kms.rotation_enabled
     error_message = "The module's KMS key must rotate."
   }
   assert {
@@ -181,7 +164,7 @@ run "no_wildcard_actions_anywhere" {
     error_message = "MWAA's IAM policy is eks:DescribeCluster on this cluster's ARN only."
   }
   assert {
-    condition     = jsondecode(aws_iam_role_policy.cluster_kms[0].policy).Statement[0].Resource == aws_kms_key.this[0].arn
+    condition     = jsondecode(aws_iam_role_policy.cluster_kms[0].policy).Statement[0].Resource == module.kms.arn
     error_message = "The control plane may use the secrets key only."
   }
   assert {
@@ -230,7 +213,7 @@ run "own_kms_key_and_no_mwaa" {
   }
 
   assert {
-    condition     = length(aws_kms_key.this) == 0 && aws_eks_cluster.this[0].encryption_config[0].provider[0].key_arn == var.kms_key_arn
+    condition     = module.kms.alias_name == null && aws_eks_cluster.this[0].encryption_config[0].provider[0].key_arn == var.kms_key_arn
     error_message = "A given key is used and none is created."
   }
   assert {

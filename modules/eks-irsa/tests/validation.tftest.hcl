@@ -1,11 +1,6 @@
 # Malformed inputs are rejected at plan time with a message that says how to fix them.
 mock_provider "aws" {
-  mock_data "aws_partition" {
-    defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
-  }
-  mock_data "aws_region" {
-    defaults = { name = "us-east-1" }
-  }
+  source = "../_testing/mocks/aws"
   mock_data "aws_caller_identity" {
     defaults = { account_id = "123456789012" }
   }

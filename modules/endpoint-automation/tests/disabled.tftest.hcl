@@ -8,7 +8,7 @@ run "nothing_is_created" {
     create = false
   }
   assert {
-    condition     = module.lambda.functions == null && length(aws_sqs_queue.dlq) == 0 && length(aws_kms_key.this) == 0 && length(aws_cloudwatch_event_rule.own) == 0 && length(aws_cloudwatch_event_rule.forward) == 0
+    condition     = module.lambda.functions == null && length(aws_sqs_queue.dlq) == 0 && module.kms.alias_name == null && length(aws_cloudwatch_event_rule.own) == 0 && length(aws_cloudwatch_event_rule.forward) == 0
     error_message = "resources were created with create = false"
   }
   assert {

@@ -1,23 +1,9 @@
 # Forwarder mode (shared VPC participant): rule + role forwarding MWAA status events to the owner's bus.
 
 mock_provider "aws" {
+  source = "../_testing/mocks/aws"
   mock_data "aws_caller_identity" {
     defaults = { account_id = "444455556666", arn = "arn:aws:iam::444455556666:user/test", user_id = "TEST" }
-  }
-  mock_data "aws_region" {
-    defaults = { name = "us-east-1" }
-  }
-  mock_resource "aws_iam_role" {
-    defaults = { arn = "arn:aws:iam::444455556666:role/mwaa-endpoint-automation-forwarder" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
-  }
-  mock_resource "aws_cloudwatch_event_rule" {
-    defaults = { arn = "arn:aws:events:us-east-1:444455556666:rule/mwaa-endpoint-automation-forward" }
-  }
-  mock_resource "aws_sqs_queue" {
-    defaults = { arn = "arn:aws:sqs:us-east-1:444455556666:mwaa-endpoint-automation-dlq" }
   }
 }
 

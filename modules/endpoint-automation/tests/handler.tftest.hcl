@@ -1,33 +1,7 @@
 # Handler mode: rule -> Lambda with DLQ and retries, least-privilege role, owner-side bus for participants.
 
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "111122223333", arn = "arn:aws:iam::111122223333:user/test", user_id = "TEST" }
-  }
-  mock_data "aws_region" {
-    defaults = { name = "us-east-1" }
-  }
-  mock_resource "aws_iam_role" {
-    defaults = { arn = "arn:aws:iam::111122223333:role/mwaa-endpoint-automation-lambda" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
-  }
-  mock_resource "aws_kms_key" {
-    defaults = { arn = "arn:aws:kms:us-east-1:111122223333:key/11111111-2222-3333-4444-555555555555" }
-  }
-  mock_resource "aws_sqs_queue" {
-    defaults = { arn = "arn:aws:sqs:us-east-1:111122223333:mwaa-endpoint-automation-dlq" }
-  }
-  mock_resource "aws_cloudwatch_event_rule" {
-    defaults = { arn = "arn:aws:events:us-east-1:111122223333:rule/mwaa-endpoint-automation-status" }
-  }
-  mock_resource "aws_cloudwatch_event_bus" {
-    defaults = { arn = "arn:aws:events:us-east-1:111122223333:event-bus/mwaa-endpoint-automation-forwarded" }
-  }
-  mock_resource "aws_lambda_function" {
-    defaults = { arn = "arn:aws:lambda:us-east-1:111122223333:function:mwaa-endpoint-automation" }
-  }
+  source = "../_testing/mocks/aws"
 }
 
 variables {
@@ -50,7 +24,7 @@ run "single_account_handler" {
     error_message = "a single-account handler accepts only its own account's events"
   }
   assert {
-    condition     = module.lambda.functions["handler"].reserved_concurrent_executions == 1 && module.lambda.functions["handler"].kms_key_arn == aws_kms_key.this[0].arn && module.lambda.functions["handler"].dead_letter_config[0].target_arn == aws_sqs_queue.dlq[0].arn
+    condition     = module.lambda.functions["handler"].reserved_concurrent_executions == 1 && module.lambda.functions["handler"].kms_key_arn == module.kms.arn && module.lambda.functions["handler"].dead_letter_config[0].target_arn == aws_sqs_queue.dlq[0].arn
     error_message = "concurrency, environment encryption or function DLQ wrong"
   }
   assert {
@@ -70,7 +44,7 @@ run "single_account_handler" {
     error_message = "failed runs are retried by Lambda before reaching the DLQ"
   }
   assert {
-    condition     = aws_sqs_queue.dlq[0].kms_master_key_id == aws_kms_key.this[0].arn && module.lambda.log_group_kms_key_id == aws_kms_key.this[0].arn && module.lambda.log_group_retention_in_days == 365
+    condition     = aws_sqs_queue.dlq[0].kms_master_key_id == module.kms.arn && module.lambda.log_group_kms_key_id == module.kms.arn && module.lambda.log_group_retention_in_days == 365
     error_message = "queue and logs must be encrypted; logs retained"
   }
   assert {

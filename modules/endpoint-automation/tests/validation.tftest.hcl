@@ -1,12 +1,7 @@
 # Inputs the module rejects at plan, each on the variable that is wrong.
 
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "111122223333", arn = "arn:aws:iam::111122223333:user/test", user_id = "TEST" }
-  }
-  mock_data "aws_region" {
-    defaults = { name = "us-east-1" }
-  }
+  source = "../_testing/mocks/aws"
 }
 
 variables {

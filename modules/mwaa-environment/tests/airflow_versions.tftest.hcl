@@ -2,12 +2,7 @@
 # Every offered Airflow version plans; every end-of-support, image-only and unknown version is refused.
 
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "111122223333", arn = "arn:aws:iam::111122223333:user/t", user_id = "T" }
-  }
-  mock_data "aws_region" {
-    defaults = { name = "us-east-1" }
-  }
+  source = "../_testing/mocks/aws"
 }
 
 variables {

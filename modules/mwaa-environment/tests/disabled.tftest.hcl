@@ -9,7 +9,7 @@ run "nothing_is_created" {
     name   = "disabled"
   }
   assert {
-    condition     = length(aws_mwaa_environment.this) == 0 && module.source_bucket.arn == null && length(aws_iam_role.execution) == 0 && length(aws_kms_key.this) == 0 && length(aws_security_group.this) == 0 && length(aws_cloudwatch_log_group.this) == 0
+    condition     = length(aws_mwaa_environment.this) == 0 && module.source_bucket.arn == null && length(aws_iam_role.execution) == 0 && module.kms.alias_name == null && length(aws_security_group.this) == 0 && length(aws_cloudwatch_log_group.this) == 0
     error_message = "resources were created with create = false"
   }
   assert {

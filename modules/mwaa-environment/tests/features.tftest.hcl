@@ -2,23 +2,9 @@
 # bring-your-own resources, endpoint outputs and the create switch. Applied against the mock provider.
 
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "111122223333", arn = "arn:aws:iam::111122223333:user/test", user_id = "TEST" }
-  }
-  mock_data "aws_region" {
-    defaults = { name = "us-east-1" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
-  }
-  mock_resource "aws_kms_key" {
-    defaults = { arn = "arn:aws:kms:us-east-1:111122223333:key/11111111-2222-3333-4444-555555555555" }
-  }
+  source = "../_testing/mocks/aws"
   mock_resource "aws_s3_bucket" {
     defaults = { arn = "arn:aws:s3:::airflow-feature-test-111122223333-us-east-1" }
-  }
-  mock_resource "aws_iam_role" {
-    defaults = { arn = "arn:aws:iam::111122223333:role/mwaa-feature-test-execution" }
   }
 }
 
@@ -76,7 +62,7 @@ run "execution_role_is_scoped_to_this_environment" {
     error_message = "KMS use must be limited to the environment's key"
   }
   assert {
-    condition     = aws_mwaa_environment.this[0].execution_role_arn == aws_iam_role.execution[0].arn && aws_mwaa_environment.this[0].kms_key == aws_kms_key.this[0].arn
+    condition     = aws_mwaa_environment.this[0].execution_role_arn == aws_iam_role.execution[0].arn && aws_mwaa_environment.this[0].kms_key == module.kms.arn
     error_message = "the environment must use the module's role and key"
   }
 }
@@ -114,7 +100,7 @@ run "aws_owned_key_uses_not_resource" {
     kms = { create = false }
   }
   assert {
-    condition     = length(aws_kms_key.this) == 0 && aws_mwaa_environment.this[0].kms_key == null
+    condition     = module.kms.alias_name == null && aws_mwaa_environment.this[0].kms_key == null
     error_message = "no key may be created or passed with kms.create = false"
   }
   assert {
@@ -148,7 +134,7 @@ run "uploads_pass_their_versions_to_the_environment" {
     error_message = "uploads must be keyed on content so a changed file makes a new S3 version"
   }
   assert {
-    condition     = aws_s3_object.upload["requirements"].kms_key_id == aws_kms_key.this[0].arn && aws_s3_object.upload["requirements"].server_side_encryption == "aws:kms"
+    condition     = aws_s3_object.upload["requirements"].kms_key_id == module.kms.arn && aws_s3_object.upload["requirements"].server_side_encryption == "aws:kms"
     error_message = "uploads must be encrypted with the environment key"
   }
   assert {
@@ -276,7 +262,7 @@ run "logging_is_typed_and_log_groups_follow_it" {
     error_message = "log groups must exist for exactly the enabled log types, named as MWAA names them"
   }
   assert {
-    condition     = aws_cloudwatch_log_group.this["scheduler"].retention_in_days == 90 && aws_cloudwatch_log_group.this["scheduler"].kms_key_id == aws_kms_key.this[0].arn
+    condition     = aws_cloudwatch_log_group.this["scheduler"].retention_in_days == 90 && aws_cloudwatch_log_group.this["scheduler"].kms_key_id == module.kms.arn
     error_message = "log groups need retention and the environment key"
   }
 }
@@ -296,7 +282,7 @@ run "bucket_is_hardened" {
     error_message = "the bucket must deny non-TLS access"
   }
   assert {
-    condition     = module.source_bucket.sse_kms_key_arn == aws_kms_key.this[0].arn
+    condition     = module.source_bucket.sse_kms_key_arn == module.kms.arn
     error_message = "the bucket must use SSE-KMS with the environment key"
   }
   assert {
@@ -341,7 +327,7 @@ run "bring_your_own_bucket_role_and_key" {
     requirements   = { source = "tests/fixtures/requirements.txt" }
   }
   assert {
-    condition     = module.source_bucket.arn == null && length(aws_iam_role.execution) == 0 && length(aws_kms_key.this) == 0
+    condition     = module.source_bucket.arn == null && length(aws_iam_role.execution) == 0 && module.kms.alias_name == null
     error_message = "nothing may be created for brought-in resources"
   }
   assert {
@@ -399,7 +385,7 @@ run "recovery_kit_without_the_environment" {
     error_message = "create_environment = false must not create the environment"
   }
   assert {
-    condition     = length(aws_iam_role.execution) == 1 && length(aws_kms_key.this) == 1 && length(aws_cloudwatch_log_group.this) == 5 && length(aws_security_group.this) == 1
+    condition     = length(aws_iam_role.execution) == 1 && module.kms.alias_name != null && length(aws_cloudwatch_log_group.this) == 5 && length(aws_security_group.this) == 1
     error_message = "the kit (role, key, log groups, security group) must exist for the environment a failover creates"
   }
   assert {

@@ -2,12 +2,7 @@
 # stops that plan unless the caller opts in. The recorded version comes from the SSM parameter the module keeps.
 
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "111122223333", arn = "arn:aws:iam::111122223333:user/test", user_id = "TEST" }
-  }
-  mock_data "aws_region" {
-    defaults = { name = "us-east-1" }
-  }
+  source = "../_testing/mocks/aws"
 }
 
 variables {

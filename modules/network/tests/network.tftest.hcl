@@ -1,46 +1,21 @@
 # Behaviour of the network module against a mocked AWS provider (no credentials, no network).
 
 mock_provider "aws" {
+  # The provider validates these as ARNs when they are passed on; random mock strings are not.
+  source = "../_testing/mocks/aws"
   mock_data "aws_availability_zones" {
     defaults = {
       names = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"]
     }
   }
-
-  mock_data "aws_region" {
-    defaults = {
-      name = "us-east-1"
-    }
-  }
-
   mock_data "aws_caller_identity" {
     defaults = {
       account_id = "111122223333"
     }
   }
-
-  mock_data "aws_partition" {
-    defaults = {
-      partition = "aws"
-    }
-  }
-
-  # The provider validates these as ARNs when they are passed on; random mock strings are not.
   mock_resource "aws_cloudwatch_log_group" {
     defaults = {
       arn = "arn:aws:logs:us-east-1:111122223333:log-group:/aws/vpc-flow-logs/net-test"
-    }
-  }
-
-  mock_resource "aws_iam_role" {
-    defaults = {
-      arn = "arn:aws:iam::111122223333:role/net-test-vpc-flow-logs"
-    }
-  }
-
-  mock_resource "aws_kms_key" {
-    defaults = {
-      arn = "arn:aws:kms:us-east-1:111122223333:key/0b6a8d1e-1111-4c3e-9a7e-2f2f2f2f2f2f"
     }
   }
 }
@@ -98,17 +73,17 @@ run "two_azs_endpoint_only_by_default" {
   }
 
   assert {
-    condition     = aws_kms_key.flow_logs[0].enable_key_rotation && aws_kms_key.flow_logs[0].deletion_window_in_days == 30
+    condition     = module.flow_logs_kms.rotation_enabled && module.flow_logs_kms.deletion_window_in_days == 30
     error_message = "The flow-log KMS key must rotate and use the configured deletion window."
   }
 
   assert {
-    condition     = jsondecode(aws_kms_key.flow_logs[0].policy).Statement[1].Condition.ArnEquals["kms:EncryptionContext:aws:logs:arn"] == "arn:aws:logs:us-east-1:111122223333:log-group:/aws/vpc-flow-logs/net-test" && jsondecode(aws_kms_key.flow_logs[0].policy).Statement[1].Principal.Service == "logs.us-east-1.amazonaws.com"
+    condition     = jsondecode(module.flow_logs_kms.policy).Statement[1].Condition.ArnEquals["kms:EncryptionContext:aws:logs:arn"] == "arn:aws:logs:us-east-1:111122223333:log-group:/aws/vpc-flow-logs/net-test" && jsondecode(module.flow_logs_kms.policy).Statement[1].Principal.Service == "logs.us-east-1.amazonaws.com"
     error_message = "The KMS key policy must let the regional logs service use the key for the flow-log group only."
   }
 
   assert {
-    condition     = !strcontains(aws_kms_key.flow_logs[0].policy, "\"kms:*\"") && !strcontains(aws_kms_key.flow_logs[0].policy, "\"Action\":\"*\"")
+    condition     = !strcontains(module.flow_logs_kms.policy, "\"kms:*\"") && !strcontains(module.flow_logs_kms.policy, "\"Action\":\"*\"")
     error_message = "The KMS key policy must not grant kms:* or *."
   }
 
@@ -205,7 +180,7 @@ run "apply_outputs_and_endpoint_policies" {
   }
 
   assert {
-    condition     = output.flow_log_group_arn == aws_cloudwatch_log_group.flow_logs[0].arn && output.kms_key_arn == aws_kms_key.flow_logs[0].arn && output.nat_gateway_ids == null
+    condition     = output.flow_log_group_arn == aws_cloudwatch_log_group.flow_logs[0].arn && output.kms_key_arn == module.flow_logs_kms.arn && output.nat_gateway_ids == null
     error_message = "flow_log_group_arn and kms_key_arn must be set; nat_gateway_ids must be null in endpoint-only mode."
   }
 
@@ -304,7 +279,7 @@ run "flow_logs_disabled" {
   }
 
   assert {
-    condition     = length(aws_flow_log.this) == 0 && length(aws_kms_key.flow_logs) == 0 && length(aws_cloudwatch_log_group.flow_logs) == 0 && length(aws_iam_role.flow_logs) == 0
+    condition     = length(aws_flow_log.this) == 0 && module.flow_logs_kms.alias_name == null && length(aws_cloudwatch_log_group.flow_logs) == 0 && length(aws_iam_role.flow_logs) == 0
     error_message = "With flow logs disabled no flow log, key, log group or role may be created."
   }
 
@@ -322,7 +297,7 @@ run "create_false_creates_nothing" {
   }
 
   assert {
-    condition     = length(aws_vpc.this) == 0 && length(aws_subnet.private) == 0 && length(aws_subnet.public) == 0 && length(aws_vpc_endpoint.interface) == 0 && length(aws_vpc_endpoint.gateway) == 0 && length(aws_nat_gateway.this) == 0 && length(aws_kms_key.flow_logs) == 0 && length(aws_flow_log.this) == 0 && length(aws_security_group.mwaa) == 0
+    condition     = length(aws_vpc.this) == 0 && length(aws_subnet.private) == 0 && length(aws_subnet.public) == 0 && length(aws_vpc_endpoint.interface) == 0 && length(aws_vpc_endpoint.gateway) == 0 && length(aws_nat_gateway.this) == 0 && module.flow_logs_kms.alias_name == null && length(aws_flow_log.this) == 0 && length(aws_security_group.mwaa) == 0
     error_message = "create = false must create nothing."
   }
 

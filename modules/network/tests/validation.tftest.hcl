@@ -1,18 +1,12 @@
 # Every input validation rejects bad values at plan time (and the valid edge values pass).
 
 mock_provider "aws" {
+  source = "../_testing/mocks/aws"
   mock_data "aws_availability_zones" {
     defaults = {
       names = ["us-east-1a", "us-east-1b", "us-east-1c"]
     }
   }
-
-  mock_data "aws_region" {
-    defaults = {
-      name = "us-east-1"
-    }
-  }
-
   mock_data "aws_caller_identity" {
     defaults = {
       account_id = "111122223333"

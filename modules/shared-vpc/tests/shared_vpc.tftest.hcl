@@ -1,6 +1,7 @@
 # Behaviour and input validation of the shared-vpc module against a mocked AWS provider.
 
 mock_provider "aws" {
+  source = "../_testing/mocks/aws"
   mock_resource "aws_ram_resource_share" {
     defaults = {
       arn = "arn:aws:ram:us-east-1:111122223333:resource-share/6b3f1a2e-0000-4c3e-9a7e-2f2f2f2f2f2f"

@@ -5,7 +5,7 @@ Modules stay importable without ``requests`` where a Lambda needs them (``client
 dependencies on use.
 """
 
-from mwaa_platform.airflow_api.errors import (
+from mwaa_platform.airflow_client.errors import (
     AirflowApiError,
     AuthError,
     BadRequestError,

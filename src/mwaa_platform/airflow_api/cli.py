@@ -14,8 +14,8 @@ from typing import Any
 
 import click
 
-from mwaa_platform.airflow_api import errors
-from mwaa_platform.airflow_api.client import AirflowClient, Progress
+from mwaa_platform.airflow_client import errors
+from mwaa_platform.airflow_client.client import AirflowClient, Progress
 
 EXIT_RUN_FAILED = 1
 EXIT_WAIT_TIMEOUT = 3

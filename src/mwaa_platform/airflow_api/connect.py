@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from mwaa_platform.airflow_api.client import AirflowClient
-from mwaa_platform.airflow_api.transport import ApiVersion, Transport
+from mwaa_platform.airflow_client.client import AirflowClient
+from mwaa_platform.airflow_client.transport import ApiVersion, Transport
 
 Via = Literal["web", "invoke"]
 
@@ -26,7 +26,7 @@ def make_transport(*, environment: str | None = None, via: Via = "web", region: 
                                RetryPolicy(retries=retries, read_timeout=read_timeout), pool_size)
     assert environment is not None
     if via == "invoke":
-        from mwaa_platform.airflow_api.invoke import InvokeRestApiTransport
+        from mwaa_platform.airflow_client.invoke import InvokeRestApiTransport
 
         return InvokeRestApiTransport(environment, region, boto_session, airflow_version, retries=retries)
     if via == "web":

@@ -7,9 +7,9 @@ managers both serve ``POST /auth/token``.
 
 from __future__ import annotations
 
-from mwaa_platform.airflow_api import errors
 from mwaa_platform.airflow_api.http import HttpTransport, RetryPolicy, decode, send
-from mwaa_platform.airflow_api.transport import ApiVersion
+from mwaa_platform.airflow_client import errors
+from mwaa_platform.airflow_client.transport import ApiVersion
 
 
 class DirectTransport(HttpTransport):

@@ -14,12 +14,13 @@ import logging
 import os
 from typing import Any
 
+from mwaa_platform import logs
 from mwaa_platform.airflow_api import invokers
-from mwaa_platform.airflow_api.client import AirflowClient
-from mwaa_platform.airflow_api.invoke import InvokeRestApiTransport
+from mwaa_platform.airflow_client.client import AirflowClient
+from mwaa_platform.airflow_client.invoke import InvokeRestApiTransport
 
+logs.configure()
 log = logging.getLogger("mwaa_platform.invokers")
-log.setLevel(logging.INFO)
 
 
 def _client() -> AirflowClient:

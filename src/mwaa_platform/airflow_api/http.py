@@ -16,9 +16,9 @@ from requests.adapters import HTTPAdapter
 from urllib3 import exceptions as urllib3_exceptions
 from urllib3.util.retry import Retry
 
-from mwaa_platform.airflow_api import errors
 from mwaa_platform.airflow_api.hosts import base_url
-from mwaa_platform.airflow_api.transport import ApiVersion, Params
+from mwaa_platform.airflow_client import errors
+from mwaa_platform.airflow_client.transport import ApiVersion, Params
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 USER_AGENT = "mwaa-platform-airflow-api/1"

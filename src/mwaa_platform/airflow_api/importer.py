@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from mwaa_platform.airflow_api import errors
-from mwaa_platform.airflow_api.client import AirflowClient
+from mwaa_platform.airflow_client import errors
+from mwaa_platform.airflow_client.client import AirflowClient
 
 CONNECTION_FIELDS = {"conn_type", "description", "host", "login", "password", "schema", "port", "extra"}
 MAX_KEY = 250

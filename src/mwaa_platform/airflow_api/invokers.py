@@ -17,8 +17,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote_plus
 
-from mwaa_platform.airflow_api import errors
-from mwaa_platform.airflow_api.client import AirflowClient, new_run_id
+from mwaa_platform.airflow_client import errors
+from mwaa_platform.airflow_client.client import AirflowClient, new_run_id
 
 FLOW_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 DAG_ID = re.compile(r"^[A-Za-z0-9_.-]{1,50}$")  # 50: '/dags/<id>/dagRuns' must fit InvokeRestApi's 64-char Path

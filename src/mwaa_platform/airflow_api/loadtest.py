@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mwaa_platform.airflow_api import errors
+from mwaa_platform.airflow_client import errors
 
 MAX_QPS = 50.0
 MAX_DURATION = 900.0

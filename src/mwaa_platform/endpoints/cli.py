@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from mwaa_platform import aws
+from mwaa_platform import aws, logs
 from mwaa_platform.endpoints import events, handler, reconcile, vpc_endpoints
 
 
@@ -38,7 +38,7 @@ def _emit(outcome: reconcile.Outcome) -> None:
 @click.group("endpoints")
 def group() -> None:
     """MWAA customer-managed VPC endpoint automation (the PENDING handler, by hand)."""
-    handler._configure_logging()
+    logs.configure()
 
 
 @group.command("reconcile")

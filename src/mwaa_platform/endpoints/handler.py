@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mwaa_platform import aws
+from mwaa_platform import aws, logs
 from mwaa_platform.endpoints import events, reconcile
 
 log = logging.getLogger("mwaa_platform.endpoints")
@@ -48,14 +48,6 @@ class Settings:
 
         return cls(region, items("ALLOWED_ACCOUNT_IDS"), items("ALLOWED_VPC_IDS"), items("ENDPOINT_SECURITY_GROUP_IDS"),
                    items("ALLOWED_QUEUE_ACCOUNT_IDS"))
-
-
-def _configure_logging() -> None:
-    level = os.environ.get("LOG_LEVEL", "INFO").upper()
-    root = logging.getLogger()
-    if not root.handlers:  # the Lambda runtime installs one; plain interpreters (CLI, emulator) do not
-        logging.basicConfig(format="%(levelname)s %(name)s %(message)s")
-    root.setLevel(level if level in {"DEBUG", "INFO", "WARNING", "ERROR"} else "INFO")
 
 
 def _event_ref(event: Any) -> dict[str, Any]:
@@ -94,5 +86,5 @@ def process(event: Any, settings: Settings, ec2: Any = None) -> reconcile.Outcom
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
-    _configure_logging()
+    logs.configure()
     return process(event, Settings.from_env()).as_dict()

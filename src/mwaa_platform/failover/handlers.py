@@ -12,13 +12,14 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from mwaa_platform import logs
 from mwaa_platform.failover.config import FailoverConfig
 from mwaa_platform.failover.context import Context
 from mwaa_platform.failover.errors import ConfigError
 from mwaa_platform.failover.runner import Runner, record_failure
 from mwaa_platform.failover.steps import FAILOVER_STEPS, STORE_CONFIG
 
-logging.getLogger().setLevel(logging.INFO)
+logs.configure()
 log = logging.getLogger("mwaa_platform.failover")
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]

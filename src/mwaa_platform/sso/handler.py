@@ -6,6 +6,7 @@ import functools
 import logging
 from typing import Any
 
+from mwaa_platform import logs
 from mwaa_platform.sso import alb, app, pages, redact, settings
 from mwaa_platform.sso.alb_jwt import Expectations, verify
 from mwaa_platform.sso.authz import AuthorizationTable
@@ -15,13 +16,9 @@ from mwaa_platform.sso.weblogin import WebLogin
 log = logging.getLogger("mwaa_platform.sso")
 
 
-QUIET = ("botocore", "boto3", "urllib3", "s3transfer")  # at DEBUG these print request and response bodies
-
-
 def configure_logging() -> None:
-    logging.getLogger().setLevel(logging.INFO)
-    for name in QUIET:
-        logging.getLogger(name).setLevel(logging.WARNING)
+    """The entry points' logging (mwaa_platform.logs) plus the filter that redacts tokens and credentials."""
+    logs.configure()
     redact.install()
 
 

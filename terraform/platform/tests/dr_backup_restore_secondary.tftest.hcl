@@ -97,7 +97,7 @@ run "secondary_holds_the_recovery_kit_and_the_overrides_use_it" {
     values          = { id = "subnet-0cccccccccccccccc" }
   }
   override_resource {
-    target          = module.mwaa.aws_kms_key.this[0]
+    target          = module.mwaa.module.kms.aws_kms_key.this[0]
     override_during = plan
     values          = { arn = "arn:aws:kms:us-west-2:111122223333:key/22222222-2222-3333-4444-555555555555" }
   }

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from mwaa_platform.airflow_api import errors
+from mwaa_platform.airflow_client import errors
 
 T = TypeVar("T")
 
@@ -26,7 +26,7 @@ def error_for(exc: ClientError, what: str) -> errors.AirflowApiError:
     if code in AUTH_CODES:
         return errors.AuthError(message, status)
     if code == "ResourceNotFoundException":
-        return errors.NotFoundError(message, status)
+        return errors.EnvironmentNotFoundError(message, status)
     if code == "ValidationException":
         detail = errors.detail_of({"detail": exc.response.get("Error", {}).get("Message", "")})
         return errors.BadRequestError(f"{message}: {detail}", status)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from mwaa_platform.airflow_api import errors
-from mwaa_platform.airflow_api.transport import ApiVersion, Transport, segment
+from mwaa_platform.airflow_client import errors
+from mwaa_platform.airflow_client.transport import ApiVersion, Transport, segment
 
 TERMINAL_STATES = frozenset({"success", "failed"})
 PAGE_SIZE = 100
@@ -103,12 +103,17 @@ class AirflowClient:
         self.close()
 
     # DAGs ----------------------------------------------------------------------------------------
-    def list_dags(self, limit: int | None = None, page_size: int = PAGE_SIZE) -> list[dict[str, Any]]:
-        """All DAGs (or the first ``limit``), following the API's pagination."""
+    def list_dags(self, limit: int | None = None, page_size: int = PAGE_SIZE,
+                  paused: bool | None = None) -> list[dict[str, Any]]:
+        """All DAGs (or the first ``limit``; only the paused or the active ones with ``paused``), following the
+        API's pagination."""
         dags: list[dict[str, Any]] = []
         while limit is None or len(dags) < limit:
             want = page_size if limit is None else min(page_size, limit - len(dags))
-            page = self.transport.request("GET", "/dags", params={"limit": want, "offset": len(dags)}) or {}
+            params: dict[str, Any] = {"limit": want, "offset": len(dags)}
+            if paused is not None:
+                params["paused"] = paused
+            page = self.transport.request("GET", "/dags", params=params) or {}
             batch = page.get("dags") or []
             dags.extend(batch)
             if not batch or len(dags) >= int(page.get("total_entries", len(dags))):

@@ -26,6 +26,10 @@ class NotFoundError(AirflowApiError):
     """404: the DAG, run, variable, connection or MWAA environment does not exist."""
 
 
+class EnvironmentNotFoundError(NotFoundError):
+    """The MWAA environment itself does not exist (AWS ResourceNotFoundException), not an Airflow object."""
+
+
 class ConflictError(AirflowApiError):
     """409: e.g. a DAG run with this run id already exists."""
 

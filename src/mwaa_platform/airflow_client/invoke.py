@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from mwaa_platform import aws
-from mwaa_platform.airflow_api import errors
-from mwaa_platform.airflow_api.boto import call
-from mwaa_platform.airflow_api.transport import ApiVersion, Params, api_version_for
+from mwaa_platform.airflow_client import errors
+from mwaa_platform.airflow_client.boto import call
+from mwaa_platform.airflow_client.transport import ApiVersion, Params, api_version_for
 
 MAX_PATH = 64  # InvokeRestApi's Path member: 1..64 characters
 METHODS = {"GET", "PUT", "POST", "PATCH", "DELETE"}
