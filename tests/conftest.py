@@ -115,6 +115,8 @@ def postgres() -> Iterator[Cluster]:
 # UNAVAILABLE after 10 s, so the failure path is observable within a test (tests/local_mwaa/mwaa_local_helpers).
 LOCAL_MWAA_METRICS_PERIOD = 5.0
 LOCAL_MWAA_UNAVAILABLE_AFTER = 10.0
+# Celery environments remove their extra workers after 15 s of low use (120 s by default), so scale-in is testable.
+LOCAL_MWAA_WORKER_COOLDOWN = 15.0
 
 
 @pytest.fixture(scope="session")
@@ -129,7 +131,8 @@ def local_mwaa(emulator: Emulator, postgres: Cluster, session_state: Path) -> It
         pg_port=postgres.port, pg_root=postgres.root, emulator_env=emulator.env("us-east-1"),
         port=ports.free_port(), root=session_state / "mwaa",
         options={"default_runtime": "none", "control_plane_delay": 0.5, "metrics_period": LOCAL_MWAA_METRICS_PERIOD,
-                 "unavailable_after": LOCAL_MWAA_UNAVAILABLE_AFTER, "dag_sync_period": 3},
+                 "unavailable_after": LOCAL_MWAA_UNAVAILABLE_AFTER, "dag_sync_period": 3,
+                 "worker_cooldown": LOCAL_MWAA_WORKER_COOLDOWN},
     )
     service.start()
     try:

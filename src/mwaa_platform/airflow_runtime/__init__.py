@@ -23,6 +23,12 @@ from mwaa_platform import versions
 from mwaa_platform.paths import repo_root, state_dir
 
 EXTRAS = "postgres,amazon,cncf.kubernetes"
+# Added to a runtime only when an environment needs CeleryExecutor (mw1.small and up): Airflow's celery extra
+# (apache-airflow-providers-celery, celery, kombu as the constraints pin them) and kombu's SQS transport
+# dependencies (boto3; urllib3 from kombu 5.5, pycurl before).
+CELERY_EXTRA = "celery"
+CELERY_REQUIREMENTS = ("kombu[sqs]",)
+CELERY_MARKER = ".mwaa-platform-celery"
 _CONSTRAINT_RE = re.compile(r"constraints-(?P<af>[\d.]+)-py(?P<py>\d+\.\d+)\.txt$")
 
 
@@ -134,4 +140,21 @@ def ensure(version: str, extra_requirements: list[str] | None = None) -> Airflow
         subprocess.run([uv, "pip", "install", "-q", "-c", str(constraints), *reqs], check=True, env=env)
         subprocess.run([uv, "pip", "install", "-q", "--no-deps", "-e", str(repo_root())], check=True, env=env)
         (rt.venv / ".mwaa-platform-ready").write_text(version)
+    return rt
+
+
+def ensure_celery(version: str) -> AirflowRuntime:
+    """The runtime of ``version`` with the Celery provider and kombu's SQS transport added (once)."""
+    rt = ensure(version)
+    if (rt.venv / CELERY_MARKER).exists():
+        return rt
+    _, constraints = available_versions()[version]
+    with open(rt.venv.parent / f".{version}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (rt.venv / CELERY_MARKER).exists():
+            env = {**os.environ, "UV_PYTHON_PREFERENCE": "only-system", "VIRTUAL_ENV": str(rt.venv)}
+            env.setdefault("UV_CACHE_DIR", str(state_dir() / "cache" / "uv"))
+            reqs = [f"apache-airflow[{EXTRAS},{CELERY_EXTRA}]=={version}", *CELERY_REQUIREMENTS]
+            subprocess.run([uv_path(), "pip", "install", "-q", "-c", str(constraints), *reqs], check=True, env=env)
+            (rt.venv / CELERY_MARKER).write_text(version)
     return rt

@@ -36,6 +36,10 @@ def parse(argv: list[str] | None = None) -> Settings:
     parser.add_argument("--triggerer", action="store_true")
     parser.add_argument("--max-parallelism", type=int, default=2)
     parser.add_argument("--start-timeout", type=float, default=240.0)
+    parser.add_argument("--worker-cooldown", type=float, default=120.0,
+                        help="Celery environments: seconds of low use before extra workers are removed")
+    parser.add_argument("--worker-graceful-timeout", type=float, default=600.0,
+                        help="Celery environments: seconds a worker's warm shutdown may take")
     args = parser.parse_args(argv)
     return Settings(
         root=args.root, port=args.port, pg_port=args.pg_port, pg_root=args.pg_root,
@@ -43,6 +47,7 @@ def parse(argv: list[str] | None = None) -> Settings:
         dag_sync_period=args.dag_sync_period, control_plane_delay=args.control_plane_delay,
         unavailable_after=args.unavailable_after, webserver=args.webserver, triggerer=args.triggerer,
         max_parallelism=args.max_parallelism, start_timeout=args.start_timeout,
+        worker_cooldown=args.worker_cooldown, worker_graceful_timeout=args.worker_graceful_timeout,
     )
 
 

@@ -25,7 +25,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from mwaa_platform.local.mwaa import environment, events, provision
+from mwaa_platform.local.mwaa import celery_workers, environment, events, provision
+from mwaa_platform.local.mwaa.autoscale import WorkerScaler
 from mwaa_platform.local.mwaa.database import Databases
 from mwaa_platform.local.mwaa.identity import client
 from mwaa_platform.local.mwaa.runtime import EnvRuntime
@@ -88,6 +89,7 @@ class Controller:
         self._last_endpoint_check: dict[Key, float] = {}
         self._dead_since: dict[Key, float] = {}
         self._status_locks: dict[Key, threading.Lock] = {}
+        self.scaler = WorkerScaler(settings.worker_cooldown, settings.worker_graceful_timeout)
 
     # -- helpers -------------------------------------------------------------------------------------------
     def runtime(self, record: Record) -> EnvRuntime:
@@ -95,6 +97,20 @@ class Controller:
 
     def runs_airflow(self, record: Record) -> bool:
         return environment.runtime_of(record) == "airflow"
+
+    def _ensure_queue(self, key: Key, record: Record) -> Record:
+        """A Celery environment's SQS queue in the emulator (created once; its URL kept in ``_local``)."""
+        if not (self.runs_airflow(record) and celery_workers.uses_celery(record)):
+            return record
+        try:
+            url = celery_workers.ensure_queue(record)
+        except (ClientError, BotoCoreError) as exc:
+            raise provision.ProvisionError("CELERY_QUEUE_CREATION_FAILED",
+                                           f"creating SQS queue {celery_workers.queue_name(record)}: {exc}") from None
+        if record["_local"].get("celery_queue_url") == url:
+            return record
+        updated = self.store.update(key, lambda r: r["_local"].__setitem__("celery_queue_url", url))
+        return updated if updated is not None else record
 
     def _status_lock(self, key: Key) -> threading.Lock:
         """One lock per environment around "change the status, publish its event": events leave in the order
@@ -204,6 +220,7 @@ class Controller:
                     assert record is not None
             else:
                 time.sleep(self.settings.control_plane_delay)
+            record = self._ensure_queue(key, record)
             provision.build(self.runtime(record), self.runs_airflow(record))
         except provision.ProvisionError as exc:
             log.warning("%s: create failed: %s", key, exc.message)
@@ -227,6 +244,7 @@ class Controller:
             try:
                 if not run_airflow:
                     time.sleep(self.settings.control_plane_delay)
+                record = self._ensure_queue(key, record)
                 provision.reconfigure(self.runtime(record), changed, run_airflow,
                                       old_version=pending["saved"].get("AirflowVersion"))
             except Exception as exc:
@@ -263,6 +281,10 @@ class Controller:
         if not self.runs_airflow(record):
             time.sleep(self.settings.control_plane_delay)
         self.runtime(record).destroy()
+        try:
+            celery_workers.delete_queue(record)
+        except (ClientError, BotoCoreError) as exc:
+            log.warning("%s: Celery queue not deleted: %s", key, exc)
         # DELETED is never visible through GetEnvironment (the provider waits for "not found"): the record
         # goes first, then the event announces the final status.
         with self._status_lock(key):
@@ -276,6 +298,7 @@ class Controller:
         if record is None or not self.runs_airflow(record):
             return
         try:
+            record = self._ensure_queue(key, record)
             provision.sync_dags(self.runtime(record))
             provision.start(self.runtime(record))
         except Exception as exc:
@@ -368,6 +391,8 @@ class Controller:
             if now - self._last_sync.get(key, 0) >= self.settings.dag_sync_period:
                 self._last_sync[key] = now
                 self.submit(key, self._sync_job)
+            if rt.celery:
+                self.scaler.check(rt, now)
             return
         dead_since = self._dead_since.setdefault(key, now)
         limit = self.settings.unavailable_after
@@ -377,6 +402,7 @@ class Controller:
     def _forget(self, key: Key) -> None:
         for table in (self._last_sync, self._last_endpoint_check, self._dead_since):
             table.pop(key, None)
+        self.scaler.forget(key)
         with self._busy_lock:
             self._status_locks.pop(key, None)
 

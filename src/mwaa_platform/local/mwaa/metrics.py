@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from mwaa_platform.local.mwaa import celery_workers
 from mwaa_platform.local.mwaa.identity import client
 from mwaa_platform.local.mwaa.store import Key, key_of
 
@@ -54,7 +55,13 @@ def gauges(rt: Any) -> dict[tuple[str, str], float]:
             cur.execute(sql)
             row = cur.fetchone()
             values[metric] = float(row[0] if row else 0)
-    values[("OpenSlots", "Executor")] = float(max(0, rt.parallelism() - values[("RunningTasks", "Executor")]))
+    slots = rt.parallelism()
+    if rt.celery:  # Celery: the running workers' task slots; the worker fleet as the autoscaler left it
+        workers = len(celery_workers.workers(rt))
+        slots = workers * celery_workers.tasks_per_worker(rt.record)
+        values[("WorkerCount", "Executor")] = float(workers)
+        values[("AdditionalWorkerCount", "Executor")] = float(max(0, workers - int(rt.record["MinWorkers"])))
+    values[("OpenSlots", "Executor")] = float(max(0, slots - values[("RunningTasks", "Executor")]))
     return values
 
 

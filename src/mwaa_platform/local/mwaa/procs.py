@@ -89,15 +89,23 @@ def _signal(members: list[tuple[int, int]], sig: int) -> None:
             os.kill(pid, sig)
 
 
-def stop(pid_file: Path, timeout: float = 20.0, sig: int = signal.SIGTERM) -> bool:
-    """Stop the recorded process, its process group and its descendants. True if something was running."""
+def stop(pid_file: Path, timeout: float = 20.0, sig: int = signal.SIGTERM, *, main_only: bool = False) -> bool:
+    """Stop the recorded process, its process group and its descendants. True if something was running.
+
+    ``main_only``: signal only the recorded process and wait ``timeout`` for the whole tree to leave (a Celery
+    worker's warm shutdown lets its running tasks finish); whatever is left then gets SIGKILL.
+    """
     pid = running(pid_file)
     if pid is None:
         return False
     members = descendants(pid)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, sig)
-    _signal(members, sig)
+    if main_only:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, sig)
+    else:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, sig)
+        _signal(members, sig)
     deadline = time.monotonic() + timeout
     while _alive(members) and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -9,13 +9,15 @@ from __future__ import annotations
 import logging
 import shutil
 import subprocess
+import threading
+import time
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from mwaa_platform import airflow_runtime
 from mwaa_platform.airflow_runtime import requirements
-from mwaa_platform.local.mwaa import dagsync, versionchange
+from mwaa_platform.local.mwaa import celery_workers, dagsync, versionchange
 from mwaa_platform.local.mwaa.database import DatabaseError
 from mwaa_platform.local.mwaa.errors import ProvisionError
 from mwaa_platform.local.mwaa.identity import client
@@ -114,6 +116,7 @@ def ensure_airflow(rt: EnvRuntime) -> airflow_runtime.AirflowRuntime:
 
 def build(rt: EnvRuntime, run_airflow: bool) -> None:
     """Everything CREATING does for one environment (idempotent: a crashed create is simply redone)."""
+    began = time.monotonic()
     rt.prepare()
     if not run_airflow:
         install_requirements(rt, run_airflow=False)
@@ -128,14 +131,33 @@ def build(rt: EnvRuntime, run_airflow: bool) -> None:
     except (DatabaseError, subprocess.SubprocessError) as exc:
         raise ProvisionError("DATABASE_CREATION_FAILED", str(exc)) from None
     sync_dags(rt)
+    prepared = time.monotonic()
     start(rt)
+    log.info("%s: built in %.1f s (processes healthy %.1f s after start)", rt.record["Name"],
+             time.monotonic() - began, time.monotonic() - prepared)
+
+
+def stop_for_update(rt: EnvRuntime) -> None:
+    """Stop every component; Celery workers as UpdateEnvironment's ``WorkerReplacementStrategy`` says (GRACEFUL:
+    warm shutdown, running tasks finish; FORCED, the default: killed), alongside the other components."""
+    strategy = (rt.record.get("LastUpdate") or {}).get("WorkerReplacementStrategy") or "FORCED"
+    workers = celery_workers.workers(rt)
+    threads = [threading.Thread(target=celery_workers.stop_worker,
+                                args=(rt, w, strategy, rt.settings.worker_graceful_timeout)) for w in workers]
+    for thread in threads:
+        thread.start()
+    if workers:
+        log.info("%s: %s replacement of %s", rt.record["Name"], strategy, ", ".join(workers))
+    rt.stop([p.stem for p in sorted(rt.run_dir.glob("*.pid")) if p.stem not in workers] or ["scheduler"])
+    for thread in threads:
+        thread.join()
 
 
 def start(rt: EnvRuntime) -> None:
     rt.write_env_file()
     try:
         rt.start_all()
-        rt.wait_healthy(rt.components(), rt.settings.start_timeout)
+        rt.wait_healthy([*rt.components(), *rt.initial_workers()], rt.settings.start_timeout)
     except StartError as exc:
         rt.stop()
         raise ProvisionError("AIRFLOW_START_FAILED", str(exc)) from None
@@ -157,7 +179,7 @@ def reconfigure(rt: EnvRuntime, changed: set[str], run_airflow: bool, *, old_ver
         install_requirements(rt, run_airflow)
     if not run_airflow:
         return
-    rt.stop()
+    stop_for_update(rt)
     if {"PluginsS3Path", "PluginsS3ObjectVersion"} & changed:
         install_plugins(rt)
     if {"StartupScriptS3Path", "StartupScriptS3ObjectVersion"} & changed:

@@ -30,7 +30,7 @@ import requests
 
 from mwaa_platform import airflow_runtime, versions
 from mwaa_platform.local import ports
-from mwaa_platform.local.mwaa import CLIENT_ONLY_VARIABLES, classes, procs
+from mwaa_platform.local.mwaa import CLIENT_ONLY_VARIABLES, celery_workers, classes, procs
 from mwaa_platform.local.mwaa.database import Databases
 from mwaa_platform.local.mwaa.settings import Settings
 from mwaa_platform.local.mwaa.store import Key, Record, key_of
@@ -146,7 +146,14 @@ class EnvRuntime:
                  if c != "webserver" and (c != "triggerer" or self.settings.triggerer)]
         return sorted(names)
 
+    @property
+    def celery(self) -> bool:
+        """CeleryExecutor on the emulator's SQS (mw1.small and up, versions in celery_workers.CELERY_VERSIONS)."""
+        return celery_workers.uses_celery(self.record)
+
     def airflow(self) -> airflow_runtime.AirflowRuntime:
+        if self.celery:
+            return airflow_runtime.ensure_celery(self.version)
         return airflow_runtime.ensure(self.version)
 
     # -- configuration -------------------------------------------------------------------------------------
@@ -235,6 +242,8 @@ class EnvRuntime:
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self.home / "simple_auth_passwords.json"),
         })
+        if self.celery and local.get("celery_queue_url"):
+            env.update(celery_workers.environ(self))
         for option, value in (self.record.get("AirflowConfigurationOptions") or {}).items():
             section, _, name = option.partition(".")
             env[f"AIRFLOW__{section.upper()}__{name.upper()}"] = value
@@ -284,6 +293,8 @@ class EnvRuntime:
             return [airflow, "api-server", "--host", "127.0.0.1", "--port", str(self.web_port), "--workers", "1"]
         if component == "webserver":
             return [airflow, "webserver", "--hostname", "127.0.0.1", "--port", str(self.web_port), "--workers", "1"]
+        if celery_workers.worker_index(component) is not None:
+            return celery_workers.worker_command(self, component)
         raise ValueError(f"unknown component {component}")
 
     def alive(self, component: str) -> bool:
@@ -296,12 +307,24 @@ class EnvRuntime:
         if component in ("webserver", "api-server") and ports.is_listening(self.web_port):
             raise StartError(f"port {self.web_port} of {self.record['Name']}'s {component} is taken by a process "
                              "the local MWAA did not start; stop it or recreate the environment")
+        env = self.environ()
+        if celery_workers.worker_index(component) is not None:
+            env["MWAA_LOCAL_HOSTNAME"] = celery_workers.hostname(self, component)
+            log = self.log_file(component)
+            if log.exists():  # readiness is read from the log: keep the previous run's as .1
+                log.replace(log.with_name(log.name + ".1"))
         procs.spawn(self.command(component), self.pid_file(component), self.log_file(component),
-                    env=self.environ(), cwd=self.home)
+                    env=env, cwd=self.home)
         return True
 
+    def initial_workers(self) -> list[str]:
+        """The Celery workers an environment starts with: MinWorkers of them (none without Celery)."""
+        if not self.celery:
+            return []
+        return [celery_workers.worker_name(i) for i in range(1, int(self.record["MinWorkers"]) + 1)]
+
     def start_all(self) -> None:
-        for component in self.components():
+        for component in [*self.components(), *self.initial_workers()]:
             self.start(component)
         if self.major < 3 and self.settings.webserver == "eager":
             self.start("webserver")
@@ -374,6 +397,8 @@ class EnvRuntime:
             return beat is not None and beat >= since
         if component in ("webserver", "api-server"):
             return self.web_healthy()
+        if celery_workers.worker_index(component) is not None:
+            return celery_workers.ready(self, component)
         return True
 
     def ensure_web(self) -> None:
@@ -405,6 +430,8 @@ class EnvRuntime:
     def status(self) -> dict[str, Any]:
         return {
             "components": {c: self.alive(c) for c in [*self.components(), self.web_component]},
+            "executor": "CeleryExecutor" if self.celery else "LocalExecutor",
+            "workers": {w: procs.running(self.pid_file(w)) for w in celery_workers.workers(self)},
             "memory_kb": self.memory_kb(),
             "root": str(self.root),
             "web": self.base_url,

@@ -34,6 +34,10 @@ class Settings:
     max_parallelism: int = 2
     # Seconds to wait for an Airflow component to become healthy.
     start_timeout: float = 240.0
+    # Celery environments: seconds of low use before extra workers are removed (autoscale.py).
+    worker_cooldown: float = 120.0
+    # Celery environments: seconds a warm shutdown (GRACEFUL replacement, scale-in) may take before SIGKILL.
+    worker_graceful_timeout: float = 600.0
 
     def __post_init__(self) -> None:
         if self.default_runtime not in RUNTIMES:
