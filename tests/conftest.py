@@ -37,6 +37,7 @@ LONGEST_FIRST = (
     "sso/test_module_apply.py",
     "crossaccount/test_emulator_stack.py",
     "local_mwaa/test_mwaa_local_airflow.py",
+    "local_mwaa/test_mwaa_local_logs.py",
     "local_mwaa/test_versions_downgrade.py",
     "upgrade/test_in_place.py",
     "metadata/test_cross_version.py",

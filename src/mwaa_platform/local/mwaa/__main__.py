@@ -36,6 +36,7 @@ def parse(argv: list[str] | None = None) -> Settings:
     parser.add_argument("--triggerer", action="store_true")
     parser.add_argument("--max-parallelism", type=int, default=2)
     parser.add_argument("--start-timeout", type=float, default=240.0)
+    parser.add_argument("--log-ship-period", type=float, default=2.0)
     args = parser.parse_args(argv)
     return Settings(
         root=args.root, port=args.port, pg_port=args.pg_port, pg_root=args.pg_root,
@@ -43,6 +44,7 @@ def parse(argv: list[str] | None = None) -> Settings:
         dag_sync_period=args.dag_sync_period, control_plane_delay=args.control_plane_delay,
         unavailable_after=args.unavailable_after, webserver=args.webserver, triggerer=args.triggerer,
         max_parallelism=args.max_parallelism, start_timeout=args.start_timeout,
+        log_ship_period=args.log_ship_period,
     )
 
 
@@ -56,6 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     from mwaa_platform.local.mwaa.api import MwaaServer
     from mwaa_platform.local.mwaa.database import Databases
     from mwaa_platform.local.mwaa.lifecycle import Controller
+    from mwaa_platform.local.mwaa.logshipping import LogShipper
     from mwaa_platform.local.mwaa.metrics import MetricsPublisher
     from mwaa_platform.local.mwaa.operations import Operations
     from mwaa_platform.local.mwaa.store import Store
@@ -73,6 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     databases = Databases(Cluster(settings.pg_root, settings.pg_port), state_dir() / "cache" / "mwaa")
     controller = Controller(settings, Store(settings.root), databases)
     metrics = MetricsPublisher(controller, settings.metrics_period)
+    shipper = LogShipper(controller, settings.log_ship_period)
     server = MwaaServer(("127.0.0.1", settings.port), Operations(controller))
 
     def shutdown(*_: Any) -> None:
@@ -82,12 +86,14 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGINT, shutdown)
     controller.start()
     metrics.start()
+    shipper.start()
     logging.getLogger(__name__).info("local MWAA listening on 127.0.0.1:%d (root %s)", settings.port, settings.root)
     try:
         server.serve_forever(poll_interval=0.5)
     finally:
         metrics.stop()
         controller.stop()
+        shipper.stop()
         server.server_close()
         logging.shutdown()
         # Jobs still in flight (an Airflow start-up) must not hold the exit; their processes are recorded by

@@ -15,7 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from mwaa_platform import airflow_runtime
 from mwaa_platform.airflow_runtime import requirements
-from mwaa_platform.local.mwaa import dagsync, versionchange
+from mwaa_platform.local.mwaa import dagsync, logshipping, versionchange
 from mwaa_platform.local.mwaa.database import DatabaseError
 from mwaa_platform.local.mwaa.errors import ProvisionError
 from mwaa_platform.local.mwaa.identity import client
@@ -132,6 +132,10 @@ def build(rt: EnvRuntime, run_airflow: bool) -> None:
 
 
 def start(rt: EnvRuntime) -> None:
+    try:
+        logshipping.ensure_groups(rt.record)  # before a task ships its log (Terraform normally creates them)
+    except (ClientError, BotoCoreError) as exc:
+        log.warning("%s: cannot create the log groups: %s", rt.record["Name"], exc)
     rt.write_env_file()
     try:
         rt.start_all()

@@ -30,7 +30,7 @@ import requests
 
 from mwaa_platform import airflow_runtime, versions
 from mwaa_platform.local import ports
-from mwaa_platform.local.mwaa import CLIENT_ONLY_VARIABLES, classes, procs
+from mwaa_platform.local.mwaa import CLIENT_ONLY_VARIABLES, classes, logshipping, procs
 from mwaa_platform.local.mwaa.database import Databases
 from mwaa_platform.local.mwaa.settings import Settings
 from mwaa_platform.local.mwaa.store import Key, Record, key_of
@@ -235,6 +235,7 @@ class EnvRuntime:
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self.home / "simple_auth_passwords.json"),
         })
+        env.update(logshipping.airflow_environ(self.record))  # LoggingConfiguration: levels, TaskLogs remote logging
         for option, value in (self.record.get("AirflowConfigurationOptions") or {}).items():
             section, _, name = option.partition(".")
             env[f"AIRFLOW__{section.upper()}__{name.upper()}"] = value
