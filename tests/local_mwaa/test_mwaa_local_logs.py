@@ -192,7 +192,8 @@ def _run_dag(mwaa: Any, name: str, major: str) -> tuple[str, requests.Session, d
     state = lambda: web.get(f"{dag}/dagRuns/{quote(run_id, safe='')}", headers=headers,  # noqa: E731
                             timeout=60).json()["state"]
     wait_for("the run to finish", lambda: state() in ("success", "failed"), timeout=300)
-    assert state() == "success"
+    if state() != "success":
+        raise AssertionError(f"run {run_id} failed: {_task_log_text(web, api, headers, major, run_id)[-3000:]}")
     return api, web, headers, run_id
 
 
@@ -282,3 +283,37 @@ def test_airflow3_task_log_at_warning_filters_info_and_a_disabled_module_ships_n
     assert (root / "logs" / "scheduler.log").stat().st_size > 0
     assert not group_exists(f"airflow-{name}-Scheduler")
     assert logshipping.COMPONENTS["scheduler"] == "SchedulerLogs"
+
+
+def test_cli_follow_prints_each_event_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``logs --follow`` polls the service's CloudWatch reader from the last timestamp and skips events seen."""
+    from mwaa_platform.local import cli
+
+    batches = [
+        [{"stream": "s", "timestamp": 1, "id": "a", "message": "one"},
+         {"stream": "other", "timestamp": 1, "id": "x", "message": "not this stream"}],
+        [{"stream": "s", "timestamp": 1, "id": "a", "message": "one"},
+         {"stream": "s", "timestamp": 2, "id": "b", "message": "two"}],
+    ]
+    starts: list[Any] = []
+
+    class Answer:
+        def __init__(self, events: list[dict[str, Any]]) -> None:
+            self.events = events
+
+        def json(self) -> dict[str, Any]:
+            return {"events": self.events}
+
+    def admin(method: str, path: str, **params: Any) -> Answer:
+        starts.append(params.get("start"))
+        return Answer(batches[len(starts) - 1])
+
+    def sleep(_: float) -> None:
+        if len(starts) == len(batches):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_admin", admin)
+    monkeypatch.setattr(cli.time, "sleep", sleep)
+    out = CliRunner().invoke(group, ["mwaa", "logs", "env", "--component", "task", "--stream", "s", "--follow"])
+    assert [line for line in out.output.splitlines() if line != "Aborted!" and line] == ["s: one", "s: two"]
+    assert starts == [None, 1]

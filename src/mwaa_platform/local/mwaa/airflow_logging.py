@@ -57,6 +57,8 @@ class LevelFilteredRemoteLog:
         return tuple(wrap(p) for p in (getattr(self._inner, "processors", None) or ()))
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in ("_inner", "_levelno"):  # copy/pickle probes before __init__
+            raise AttributeError(name)
         return getattr(self._inner, name)
 
 
