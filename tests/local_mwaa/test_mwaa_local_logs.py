@@ -153,6 +153,7 @@ def log_envs(mwaa: Any, infra: Infra, local_mwaa: Any) -> Iterator[dict[str, str
         mwaa.create_environment(**infra.params(names[major], AirflowVersion=version, DagS3Path=f"logdags{major}",
                                                LoggingConfiguration=LOGGING[major], Tags=RUNTIME_TAG,
                                                AirflowConfigurationOptions=options))
+    _SERVICE[:] = [local_mwaa]
     try:
         for name in names.values():
             wait_status(mwaa, name, {"AVAILABLE"}, timeout=600, leaving={"CREATING"})
@@ -193,8 +194,18 @@ def _run_dag(mwaa: Any, name: str, major: str) -> tuple[str, requests.Session, d
                             timeout=60).json()["state"]
     wait_for("the run to finish", lambda: state() in ("success", "failed"), timeout=300)
     if state() != "success":
-        raise AssertionError(f"run {run_id} failed: {_task_log_text(web, api, headers, major, run_id)[-3000:]}")
+        root = next(e["Processes"]["root"] for e in local_mwaa_envs() if e["Name"] == name)
+        files = sorted(Path(root).rglob("*.log"))
+        tails = "\n".join(f"== {f}\n{f.read_text(errors='replace')[-1500:]}" for f in files)
+        raise AssertionError(f"run {run_id} failed; logs:\n{tails}")
     return api, web, headers, run_id
+
+
+def local_mwaa_envs() -> list[dict[str, Any]]:
+    return _SERVICE[0].environments()
+
+
+_SERVICE: list[Any] = []
 
 
 def _task_log_text(web: requests.Session, api: str, headers: dict[str, str], major: str, run_id: str) -> str:
