@@ -38,6 +38,8 @@ LONGEST_FIRST = (
     "sso/test_module_apply.py",
     "terraform/test_network_emulator.py",
     "failover/test_dr_failover_terraform.py",
+    "local_mwaa/test_mwaa_local_logs.py",
+    "local_mwaa/test_mwaa_local_celery.py",
     "local_mwaa/test_versions_downgrade.py",
     "crossaccount/test_emulator_stack.py",
     "endpoints/test_mwaa_objects_emulator.py",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import time
 from typing import Any
 
 import click
@@ -209,9 +210,38 @@ def start_webserver(name: str, region: str, account: str) -> None:
 @mwaa_group.command("logs")
 @_with_env
 @click.option("--component", default="scheduler", show_default=True,
-              help="scheduler, webserver, api-server, dag-processor, triggerer, startup")
-@click.option("--lines", type=int, default=100, show_default=True)
-def logs(name: str, region: str, account: str, component: str, lines: int) -> None:
-    """The tail of one component's log."""
-    click.echo(_admin("GET", f"{_env_path(name, region, account)}/logs", component=component, lines=lines).text)
+              help="CloudWatch: scheduler, dag-processing, task, webserver, worker (LoggingConfiguration modules); "
+                   "--local: scheduler, webserver, api-server, dag-processor, triggerer, startup (log files)")
+@click.option("--stream", "stream_prefix", default="", help="only log streams starting with this (task: dag_id=<d>/)")
+@click.option("--follow", is_flag=True, help="keep printing new events until interrupted")
+@click.option("--lines", type=int, default=100, show_default=True, help="how many of the latest events/lines")
+@click.option("--local", "from_file", is_flag=True, help="the tail of the component's log file (not CloudWatch)")
+def logs(name: str, region: str, account: str, component: str, stream_prefix: str, follow: bool, lines: int,
+         from_file: bool) -> None:
+    """An environment's logs from the emulator's CloudWatch Logs (groups airflow-<name>-<Module>)."""
+    path = _env_path(name, region, account)
+    if from_file:
+        click.echo(_admin("GET", f"{path}/logs", component=component, lines=lines).text)
+        return
+    seen: set[str] = set()
+    start: int | None = None
+    latest = lines
+    while True:
+        params: dict[str, Any] = {"component": component}
+        if start is not None:
+            params["start"] = start
+        events = [e for e in _admin("GET", f"{path}/cloudwatch-logs", **params).json()["events"]
+                  if e["stream"].startswith(stream_prefix) and _event_key(e) not in seen]
+        for event in events[-latest:] if latest else events:
+            click.echo(f"{event['stream']}: {event['message']}")
+        for event in events:
+            seen.add(_event_key(event))
+            start = max(start or 0, int(event["timestamp"]))
+        if not follow:
+            return
+        latest = 0
+        time.sleep(2)
 
+
+def _event_key(event: dict[str, Any]) -> str:
+    return str(event.get("id") or f"{event['stream']}/{event['timestamp']}/{event['message']}")

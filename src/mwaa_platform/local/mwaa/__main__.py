@@ -40,6 +40,7 @@ def parse(argv: list[str] | None = None) -> Settings:
                         help="Celery environments: seconds of low use before extra workers are removed")
     parser.add_argument("--worker-graceful-timeout", type=float, default=600.0,
                         help="Celery environments: seconds a worker's warm shutdown may take")
+    parser.add_argument("--log-ship-period", type=float, default=2.0)
     args = parser.parse_args(argv)
     return Settings(
         root=args.root, port=args.port, pg_port=args.pg_port, pg_root=args.pg_root,
@@ -48,6 +49,7 @@ def parse(argv: list[str] | None = None) -> Settings:
         unavailable_after=args.unavailable_after, webserver=args.webserver, triggerer=args.triggerer,
         max_parallelism=args.max_parallelism, start_timeout=args.start_timeout,
         worker_cooldown=args.worker_cooldown, worker_graceful_timeout=args.worker_graceful_timeout,
+        log_ship_period=args.log_ship_period,
     )
 
 
@@ -61,6 +63,7 @@ def main(argv: list[str] | None = None) -> None:
     from mwaa_platform.local.mwaa.api import MwaaServer
     from mwaa_platform.local.mwaa.database import Databases
     from mwaa_platform.local.mwaa.lifecycle import Controller
+    from mwaa_platform.local.mwaa.logshipping import LogShipper
     from mwaa_platform.local.mwaa.metrics import MetricsPublisher
     from mwaa_platform.local.mwaa.operations import Operations
     from mwaa_platform.local.mwaa.store import Store
@@ -78,6 +81,7 @@ def main(argv: list[str] | None = None) -> None:
     databases = Databases(Cluster(settings.pg_root, settings.pg_port), state_dir() / "cache" / "mwaa")
     controller = Controller(settings, Store(settings.root), databases)
     metrics = MetricsPublisher(controller, settings.metrics_period)
+    shipper = LogShipper(controller, settings.log_ship_period)
     server = MwaaServer(("127.0.0.1", settings.port), Operations(controller))
 
     def shutdown(*_: Any) -> None:
@@ -87,12 +91,14 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGINT, shutdown)
     controller.start()
     metrics.start()
+    shipper.start()
     logging.getLogger(__name__).info("local MWAA listening on 127.0.0.1:%d (root %s)", settings.port, settings.root)
     try:
         server.serve_forever(poll_interval=0.5)
     finally:
         metrics.stop()
         controller.stop()
+        shipper.stop()
         server.server_close()
         logging.shutdown()
         # Jobs still in flight (an Airflow start-up) must not hold the exit; their processes are recorded by

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from mwaa_platform.local.mwaa import PLACEHOLDER_HOST, environment, shapes
+from mwaa_platform.local.mwaa import PLACEHOLDER_HOST, environment, logshipping, shapes
 from mwaa_platform.local.mwaa.errors import ApiError, InternalServerException
 from mwaa_platform.local.mwaa.identity import Resolver
 from mwaa_platform.local.mwaa.operations import Operations
@@ -192,7 +192,21 @@ class Handler(BaseHTTPRequestHandler):
                 text = controller.runtime(record).log_tail(component, lines)
                 self._send(200, text.encode(), content_type="text/plain")
                 return
+            if action == "cloudwatch-logs" and self.command == "GET":
+                self._cloudwatch_logs(record, parse_qs(query))
+                return
         self._send(404, {"message": f"unknown debugging endpoint {self.command} {path}"})
+
+    def _cloudwatch_logs(self, record: dict[str, Any], args: dict[str, list[str]]) -> None:
+        """One module's events from the emulator's CloudWatch Logs (``local mwaa logs``)."""
+        start = args.get("start", [None])[0]
+        try:
+            found = logshipping.read_events(record, args.get("component", ["scheduler"])[0],
+                                            int(start) if start else None, int(args.get("limit", ["5000"])[0]))
+        except (ValueError, LookupError) as exc:
+            self._send(400, {"message": str(exc)})
+            return
+        self._send(200, found)
 
     def _describe(self, record: dict[str, Any]) -> dict[str, Any]:
         controller = self.server.operations.controller

@@ -17,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from mwaa_platform import airflow_runtime
 from mwaa_platform.airflow_runtime import requirements
-from mwaa_platform.local.mwaa import celery_workers, dagsync, versionchange
+from mwaa_platform.local.mwaa import celery_workers, dagsync, logshipping, versionchange
 from mwaa_platform.local.mwaa.database import DatabaseError
 from mwaa_platform.local.mwaa.errors import ProvisionError
 from mwaa_platform.local.mwaa.identity import client
@@ -154,6 +154,10 @@ def stop_for_update(rt: EnvRuntime) -> None:
 
 
 def start(rt: EnvRuntime) -> None:
+    try:
+        logshipping.ensure_groups(rt.record)  # before a task ships its log (Terraform normally creates them)
+    except (ClientError, BotoCoreError) as exc:
+        log.warning("%s: cannot create the log groups: %s", rt.record["Name"], exc)
     rt.write_env_file()
     try:
         rt.start_all()

@@ -30,7 +30,7 @@ import requests
 
 from mwaa_platform import airflow_runtime, versions
 from mwaa_platform.local import ports
-from mwaa_platform.local.mwaa import CLIENT_ONLY_VARIABLES, celery_workers, classes, procs
+from mwaa_platform.local.mwaa import CLIENT_ONLY_VARIABLES, celery_workers, classes, logshipping, procs
 from mwaa_platform.local.mwaa.database import Databases
 from mwaa_platform.local.mwaa.settings import Settings
 from mwaa_platform.local.mwaa.store import Key, Record, key_of
@@ -244,6 +244,7 @@ class EnvRuntime:
         })
         if self.celery and local.get("celery_queue_url"):
             env.update(celery_workers.environ(self))
+        env.update(logshipping.airflow_environ(self.record))  # LoggingConfiguration: levels, TaskLogs remote logging
         for option, value in (self.record.get("AirflowConfigurationOptions") or {}).items():
             section, _, name = option.partition(".")
             env[f"AIRFLOW__{section.upper()}__{name.upper()}"] = value

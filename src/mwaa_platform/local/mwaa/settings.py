@@ -38,11 +38,13 @@ class Settings:
     worker_cooldown: float = 120.0
     # Celery environments: seconds a warm shutdown (GRACEFUL replacement, scale-in) may take before SIGKILL.
     worker_graceful_timeout: float = 600.0
+    # Seconds between two passes of the CloudWatch Logs shipper over the component log files.
+    log_ship_period: float = 2.0
 
     def __post_init__(self) -> None:
         if self.default_runtime not in RUNTIMES:
             raise ValueError(f"default runtime must be one of {RUNTIMES}, got {self.default_runtime!r}")
         if self.webserver not in ("lazy", "eager"):
             raise ValueError(f"webserver must be 'lazy' or 'eager', got {self.webserver!r}")
-        if self.metrics_period <= 0 or self.dag_sync_period <= 0:
-            raise ValueError("metrics_period and dag_sync_period must be positive")
+        if self.metrics_period <= 0 or self.dag_sync_period <= 0 or self.log_ship_period <= 0:
+            raise ValueError("metrics_period, dag_sync_period and log_ship_period must be positive")
