@@ -5,8 +5,9 @@ killed between two steps (right after UpdateEnvironment); a second operator is r
 completes without running any step twice (each step one attempt, one UPDATING in the status events); the
 history is carried, the active DAG is active again (the paused one stays paused), the canary run succeeded and
 the version record says 3.2.1 (the check is skipped with ``skip_check``, and the state says so: the gate is
-tested in test_execute_check.py). Then ``upgrade rollback`` (the CLI) is SIGKILLed while it waits for the
-downgrade, ``upgrade resume`` finishes it: 2.11.0 again, its DAG active and running.
+tested in test_execute_check.py). Then a run of before the upgrade is deleted on 3.2.1 (a lost row), and
+``upgrade rollback`` (the CLI) is SIGKILLed while it waits for the downgrade; ``upgrade resume`` finishes it:
+2.11.0 again, the lost run back from the restore point (the metadata engine), its DAG active and running.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def cli(*args: str, **popen: Any) -> Any:
 def test_in_place_killed_resumed_then_rolled_back(mwaa: Any, infra: Infra, state_table: str,
                                                  status_events: Any, tmp_path: Path) -> None:
     name = f"upg-{uuid.uuid4().hex[:6]}"
-    upload_dags(infra.bucket, "upgdags", ("dr_backup",))
+    upload_dags(infra.bucket, "upgdags")
     timings: dict[str, float] = {}
     started = time.monotonic()
     mwaa.create_environment(**infra.params(name, AirflowVersion="2.11.0", DagS3Path="upgdags",
@@ -59,7 +60,7 @@ def test_in_place_killed_resumed_then_rolled_back(mwaa: Any, infra: Infra, state
         wait_status(mwaa, name, {"AVAILABLE"}, timeout=600, leaving={"CREATING"})
         timings["create_2_11"] = round(time.monotonic() - started, 1)
         rest = AirflowRest(mwaa, name, 2)
-        wait_parsed(rest, [WORK, IDLE, "dr_backup"])
+        wait_parsed(rest, [WORK, IDLE, "dr_backup", "dr_restore"])
         rest.set_paused(WORK, False)
         assert run_and_wait(rest, "before-upgrade") == "success"
 
@@ -101,6 +102,8 @@ def test_in_place_killed_resumed_then_rolled_back(mwaa: Any, infra: Infra, state
         assert sorted(d["dag_id"] for d in rest3.dags(paused=False)) == [WORK]       # exactly what was active
         assert boto3.client("ssm").get_parameter(Name=parameter_name(name))["Parameter"]["Value"] == "3.2.1"
         assert statuses(status_events(1.0), name).count("UPDATING") == 1
+        deleted = rest3.call("DELETE", f"/dags/{WORK}/dagRuns/before-upgrade")       # a row lost on 3.2.1
+        assert deleted.status < 300 and rest3.run(WORK, "before-upgrade") is None
 
         # rollback through the CLI, SIGKILLed while it waits for the downgrade, then resumed
         common = ["--env", name, "--region", "us-east-1", "--state-table", state_table, "--canary-dag", WORK,
@@ -135,7 +138,10 @@ def test_in_place_killed_resumed_then_rolled_back(mwaa: Any, infra: Infra, state
         assert sorted(d["dag_id"] for d in rest.dags(paused=False)) == [WORK]
         verified = json.loads(done.stdout)["steps"]["verify"]
         assert verified["canary"]["state"] == "success" and not verified["lost"]   # a new run on 2.11.0
-        assert (rest.run(WORK, "before-upgrade") or {}).get("state") == "success"
+        assert (rest.run(WORK, "before-upgrade") or {}).get("state") == "success"    # back from the restore point
+        point = steps["restore_point"]["result"]
+        assert point["restored"] and point["restore_point"] == doc["operation"]["restore_point"]
+        assert point["rows_brought_back"]["dag_run"] == 1 and point["rows_brought_back"]["task_instance"] == 1
         print("timings (s):", timings, "steps:", {n: (r.get("started_at"), r.get("finished_at"))
                                                    for n, r in steps.items()})
     finally:

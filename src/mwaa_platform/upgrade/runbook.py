@@ -17,6 +17,7 @@ from mwaa_platform.failover.runbook import runbook_execution_id
 from mwaa_platform.upgrade import gate, state
 from mwaa_platform.upgrade import steps as s
 from mwaa_platform.upgrade.config import UpgradeConfig
+from mwaa_platform.upgrade.restore_point import restore_point
 from mwaa_platform.upgrade.state import RefusedError
 
 Step = tuple[str, Callable[[s.Call], dict[str, Any]], str]
@@ -47,6 +48,7 @@ PLANS: dict[str, list[Step]] = {
         ("pause", s.pause, "pause them"),
         ("update_version", s.update_version, "UpdateEnvironment back to the old version (unless MWAA already did)"),
         ("wait_available", s.wait_available, "wait until AVAILABLE on the old version"),
+        ("restore_point", restore_point, "rows the downgrade lost: our restore point restored (metadata engine)"),
         ("verify", s.verify, "DAGs parse, no run lost, the canary run succeeds"),
         ("unpause", s.unpause, "unpause exactly those DAGs"),
         ("record_version", s.record_version, "write the version record"),
@@ -126,7 +128,8 @@ class Runbook:
                 "to": op["from"], "source_environment": op["source_environment"],
                 "target_environment": op["source_environment"], "also_active": also, "undoes": op["id"],
                 "restore_point": point.get("snapshot_id"), "restore_point_location": point.get("location"),
-                "restore_point_rows": point.get("rows") or {}}
+                "restore_point_rows": point.get("rows") or {},
+                "restore_point_dag": bool(point.get("restore_dag_present", True))}
 
     def plan(self, action: str) -> dict[str, Any]:
         """What execute / resume / rollback would do, and what is already done (changes nothing)."""

@@ -121,6 +121,13 @@ def run_dag(call: Call, env_name: str, dag_id: str, purpose: str, step: str, con
     return {"dag_id": dag_id, "run_id": run_id, "state": "success"}
 
 
+def _dag_or_none(rest: AirflowRest, dag_id: str) -> dict[str, Any] | None:
+    try:
+        return rest.dag(dag_id)
+    except AirflowUnreachableError:
+        return None
+
+
 def _trigger(rest: AirflowRest, dag_id: str, run_id: str, conf: dict[str, Any]) -> None:
     """A run with a fixed id (an existing one is found, not duplicated). On Airflow 3 with a logical date: a run
     without one cannot be downgraded (Airflow's 3.0.0 migration moves such runs out of dag_run on the way
@@ -206,7 +213,10 @@ def snapshot(call: Call) -> dict[str, Any]:
     if manifest is None:
         raise StepFailedError(f"the backup run succeeded but {url} has no complete snapshot")
     rows = {t.name: t.data.rows for t in manifest.tables if t.name in ("dag_run", "task_instance", "xcom")}
+    # whether a rollback can restore this point in the environment itself (its restore DAG) or must be told how
+    restore_dag = _dag_or_none(call.rest(call.source), call.config.restore_dag_id)
     return {**run, "snapshot_id": manifest.snapshot_id, "kind": manifest.kind, "location": url,
+            "restore_dag_present": restore_dag is not None,
             "source": {k: v for k, v in manifest.source.items() if k != "database"}, "rows": rows}
 
 
@@ -223,7 +233,13 @@ def update_version(call: Call) -> dict[str, Any]:
     except ClientError as exc:
         error = exc.response.get("Error", {})
         if error.get("Code") == "ValidationException":
-            raise RefusedError(f"UpdateEnvironment {name} -> {target} refused: {error.get('Message')}") from None
+            point = call.op.get("restore_point")
+            where = call.op.get("restore_point_location")
+            hint = (f" MWAA cannot downgrade it in place: the restore point {point} ({where})"
+                    f" restores into a new environment on Airflow {target} (create it from this one's configuration, "
+                    "run its restore DAG with that snapshot, then fence this one)"
+                    if call.op["kind"] == "rollback_in_place" and point else "")
+            raise RefusedError(f"UpdateEnvironment {name} -> {target} refused: {error.get('Message')}.{hint}") from None
         raise StepFailedError(f"UpdateEnvironment {name}: {error.get('Code')}: {error.get('Message')}") from None
     return {"called": True, "from": env.get("AirflowVersion"), "to": target}
 
