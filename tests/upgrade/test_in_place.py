@@ -92,7 +92,7 @@ def test_in_place_killed_resumed_then_rolled_back(mwaa: Any, infra: Infra, state
         steps = st.read().doc["operation"]["steps"]
         assert {n: r["attempts"] for n, r in steps.items()} == {n: 1 for n in steps}
         assert [e["step"] for e in events if e.get("status") == "skipped"] == [
-            "inventory", "pause", "snapshot", "update_version"]
+            "inventory", "pause", "drain", "snapshot", "update_version"]
         assert steps["snapshot"]["result"]["snapshot_id"] and steps["snapshot"]["result"]["rows"]["dag_run"] >= 1
         assert result["steps"]["verify"]["canary"]["state"] == "success"
         env = mwaa.get_environment(Name=name)["Environment"]

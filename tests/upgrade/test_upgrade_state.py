@@ -86,7 +86,7 @@ def test_rollback_of_blue_green_swaps_the_environments(table: str) -> None:
     assert (what["source_environment"], what["target_environment"]) == ("prod-3-2", "prod")
     assert what["also_active"] == ["etl", "reports"]                  # the old environment's active DAGs
     plan = book.plan("rollback")
-    assert [r["step"] for r in plan["steps"]] == ["inventory", "pause", "unpause"]
+    assert [r["step"] for r in plan["steps"]] == ["inventory", "pause", "drain", "unpause"]
     with pytest.raises(RefusedError, match="no interrupted or failed upgrade"):
         book.resume()
 

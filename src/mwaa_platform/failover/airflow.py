@@ -117,6 +117,20 @@ class AirflowRest:
             return next((r for r in self._latest_runs(dag_id) if r.get("dag_run_id") == run_id), None)
         return self._found(path)
 
+    def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+        """The task instances of one run (every try's current state), [] when the run does not exist."""
+        path = f"/dags/{segment(dag_id)}/dagRuns/{segment(run_id)}/taskInstances"
+        try:
+            page = self.ok_or_missing("GET", path, {"limit": PAGE}) or {}
+        except LookupError:
+            return []
+        return list(page.get("task_instances") or [])
+
+    def unfinished_runs(self, dag_id: str) -> list[dict[str, Any]]:
+        """Runs of dag_id still queued or running, among its latest PAGE runs (filtered here: the server-side
+        state filter differs between API versions)."""
+        return [r for r in self._latest_runs(dag_id) if r.get("state") in ("queued", "running")]
+
     def successful_runs_since(self, dag_id: str, since_iso: str) -> int:
         """Runs of dag_id that succeeded at or after since_iso, counted here among the latest PAGE runs (the
         server-side state/end_date filters are not applied the same way by every Airflow version)."""

@@ -143,6 +143,9 @@ def _run_options(func: Any) -> Any:
         click.option("--restore-dag", default="dr_restore", show_default=True, help="The metadata restore DAG."),
         click.option("--no-snapshot", is_flag=True, help="In place only: no own restore point (MWAA's only)."),
         click.option("--poll-seconds", type=click.FloatRange(0.5, 300), default=10.0, show_default=True),
+        click.option("--drain-timeout", type=click.IntRange(0, 86400), default=900, show_default=True,
+                     help="After the pause, seconds to wait for running/queued tasks to end (0: do not wait; "
+                          "a task running at the cut-over then runs again on the other side)."),
         click.option("--dry-run", is_flag=True, help="Show the plan (what runs, what is done) and change nothing."),
         click.option("--yes", is_flag=True, help="Do not ask for confirmation."),
     ]
@@ -159,7 +162,7 @@ def _config(opts: dict[str, Any], **extra: Any) -> Any:
                              canary_dag_id=opts.get("canary_dag"), backup_dag_id=opts.get("backup_dag") or "dr_backup",
                              restore_dag_id=opts.get("restore_dag") or "dr_restore",
                              snapshot=not opts.get("no_snapshot"), poll_seconds=opts.get("poll_seconds") or 10.0,
-                             **extra)
+                             drain_timeout_seconds=int(opts.get("drain_timeout", 900)), **extra)
     except UpgradeConfigError as exc:
         click.echo(f"usage: {exc}", err=True)
         sys.exit(EXIT_USAGE)

@@ -36,6 +36,7 @@ class UpgradeConfig:
     wait_timeout_seconds: int = 7200
     run_timeout_seconds: int = 1800
     parse_timeout_seconds: int = 900
+    drain_timeout_seconds: int = 900          # after pause: wait for running/queued tasks to end (0: do not)
 
     def __post_init__(self) -> None:
         for name in (self.environment, self.target_environment):
@@ -49,6 +50,8 @@ class UpgradeConfig:
                 versions.get(self.target)
             except versions.UnknownVersionError as exc:
                 raise UpgradeConfigError(str(exc)) from None
+        if self.drain_timeout_seconds < 0:
+            raise UpgradeConfigError("--drain-timeout must be 0 (do not wait) or a number of seconds")
         if self.strategy not in ("in_place", "blue_green"):
             raise UpgradeConfigError(f"--strategy must be in-place or blue-green, not {self.strategy!r}")
 

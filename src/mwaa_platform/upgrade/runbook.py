@@ -25,6 +25,7 @@ PLANS: dict[str, list[Step]] = {
     "in_place": [
         ("inventory", s.inventory, "list the active DAGs and count runs / task instances"),
         ("pause", s.pause, "pause every active DAG (nothing runs during the change)"),
+        ("drain", s.drain, "wait until no task of those DAGs is running or queued"),
         ("snapshot", s.snapshot, "our restore point: a metadata snapshot by the backup DAG"),
         ("update_version", s.update_version, "UpdateEnvironment with the new AirflowVersion"),
         ("wait_available", s.wait_available, "wait until AVAILABLE on the new version"),
@@ -37,6 +38,7 @@ PLANS: dict[str, list[Step]] = {
         ("wait_available", s.wait_available, "wait until the new environment is AVAILABLE"),
         ("inventory", s.inventory, "list the old environment's active DAGs and count its runs"),
         ("pause", s.pause, "fence the old environment: pause its active DAGs"),
+        ("drain", s.drain, "wait until no task there is running or queued (none runs on both sides)"),
         ("snapshot", s.snapshot, "a final snapshot of the old environment (full, or a delta on the latest full)"),
         ("restore", s.restore, "restore it into the new environment across versions"),
         ("verify", s.verify, "the new environment: DAGs parse, no run lost, the canary run succeeds"),
@@ -46,6 +48,7 @@ PLANS: dict[str, list[Step]] = {
     "rollback_in_place": [
         ("inventory", s.inventory, "list the active DAGs (plus those the upgrade paused)"),
         ("pause", s.pause, "pause them"),
+        ("drain", s.drain, "wait until no task of those DAGs is running or queued"),
         ("update_version", s.update_version, "UpdateEnvironment back to the old version (unless MWAA already did)"),
         ("wait_available", s.wait_available, "wait until AVAILABLE on the old version"),
         ("restore_point", restore_point, "rows the downgrade lost: our restore point restored (metadata engine)"),
@@ -56,6 +59,7 @@ PLANS: dict[str, list[Step]] = {
     "rollback_blue_green": [
         ("inventory", s.inventory, "list the new environment's active DAGs"),
         ("pause", s.pause, "fence the new environment"),
+        ("drain", s.drain, "wait until no task there is running or queued"),
         ("unpause", s.unpause, "unfence the old environment: unpause what was active there"),
     ],
 }

@@ -196,6 +196,48 @@ def pause(call: Call) -> dict[str, Any]:
     return {"environment": call.source, "paused": paused}
 
 
+# Task states that end by themselves once the DAG is paused: a worker holds them (running), or the executor has
+# them (queued). Deferred, up_for_retry and scheduled tasks wait for a trigger or the scheduler; the snapshot
+# carries them and they continue on the other side.
+DRAINING_STATES = ("running", "queued", "restarting")
+
+
+def in_flight(rest: AirflowRest, dag_ids: list[str]) -> list[dict[str, Any]]:
+    """The task instances of ``dag_ids`` that a worker or the executor holds right now."""
+    found = []
+    for dag_id in dag_ids:
+        for run in rest.unfinished_runs(dag_id):
+            for ti in rest.task_instances(dag_id, str(run.get("dag_run_id"))):
+                if ti.get("state") in DRAINING_STATES:
+                    found.append({"dag_id": dag_id, "run_id": run.get("dag_run_id"), "task_id": ti.get("task_id"),
+                                  "map_index": ti.get("map_index", -1), "state": ti.get("state")})
+    return found
+
+
+def drain(call: Call) -> dict[str, Any]:
+    """After the pause: wait until no task of the paused DAGs is running or queued, so that the snapshot (and the
+    cut-over) holds finished tasks: a task running at the cut-over would otherwise run again on the other side
+    (blue-green), or wait on Airflow's zombie/orphan timeouts (in place). Bounded by ``drain_timeout_seconds``;
+    0 does not wait and records what was in flight."""
+    rest = call.rest(call.source)
+    dags = list(call.results["pause"]["paused"])
+    started = time.monotonic()
+    deadline = started + call.config.drain_timeout_seconds
+    while True:
+        busy = in_flight(rest, dags)
+        if not busy or call.config.drain_timeout_seconds == 0:
+            return {"environment": call.source, "drained": not busy, "in_flight_at_cut_over": busy,
+                    "waited_seconds": round(time.monotonic() - started, 1)}
+        if time.monotonic() > deadline:
+            names = ", ".join(f"{t['dag_id']}/{t['run_id']}/{t['task_id']}({t['state']})" for t in busy[:10])
+            raise StepFailedError(
+                f"{call.source}: {len(busy)} task(s) still running or queued after "
+                f"{call.config.drain_timeout_seconds}s: {names}. `upgrade resume` waits again; "
+                "`upgrade rollback` unpauses what was active; or let them finish, or mark them failed in Airflow")
+        call.wait("drain", f"{len(busy)} task(s) running or queued: "
+                           + ", ".join(f"{t['dag_id']}.{t['task_id']}" for t in busy[:5]))
+
+
 def snapshot(call: Call) -> dict[str, Any]:
     """Our own restore point: a run of the backup DAG (metadata engine), then the snapshot it wrote."""
     if not call.config.snapshot:
