@@ -224,6 +224,11 @@ destroy: setup ## terraform destroy STACK for ENV in REGION
 output: setup ## terraform output of STACK for ENV in REGION
 	$(call with_env,scripts/tf.sh output $(STACK) $(ENV) $(REGION) -json)
 
+.PHONY: adopt
+adopt: setup ## after a blue-green upgrade: STACK manages the new environment NEW_ENV (state rm + import; set mwaa.environment_name first)
+	@test -n "$(NEW_ENV)" || { echo "usage: make adopt ENV=<env> REGION=<region> NEW_ENV=mwaa-<env>-<major>-<minor>" >&2; exit 2; }
+	$(call with_env,$(PY) -m mwaa_platform.upgrade.adopt --stack $(STACK) --env $(ENV) --region $(REGION) --environment-name $(NEW_ENV))
+
 .PHONY: apply-all destroy-all
 apply-all: ## apply STACK in the primary, then the secondary region (the DR order)
 	$(MAKE) apply REGION=$(PRIMARY_REGION)

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # terraform for one root stack, one environment, one region:
-#   scripts/tf.sh plan|apply|destroy|output|init STACK ENV REGION [extra terraform args]
+#   scripts/tf.sh plan|apply|destroy|output|show|state|import|init STACK ENV REGION [extra terraform args]
 # ENV picks terraform/envs/<ENV>.tfvars (or <ENV>.<STACK>.tfvars when that exists, e.g. local.shared-network.tfvars)
 # and <ENV>.backend.hcl; REGION picks (or creates) the workspace. ENV=local and local-* use the emulator.
 set -euo pipefail
-action=${1:?usage: tf.sh plan|apply|destroy|output|init STACK ENV REGION}; stack=${2:?stack}; env=${3:?env}; region=${4:?region}
+action=${1:?usage: tf.sh plan|apply|destroy|output|show|state|import|init STACK ENV REGION}; stack=${2:?stack}; env=${3:?env}; region=${4:?region}
 shift 4
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=$root/terraform/$stack
@@ -78,5 +78,8 @@ case "$action" in
   apply) terraform apply -auto-approve "${common[@]}" "$@" ;;
   destroy) terraform destroy -auto-approve "${common[@]}" "$@" ;;
   output) terraform output "$@" ;;
+  show) terraform show "$@" ;;
+  state) terraform state "$@" ;;
+  import) terraform import "${common[@]}" "$@" ;;
   *) die "unknown action '$action'" ;;
 esac

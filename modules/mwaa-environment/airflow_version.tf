@@ -9,7 +9,7 @@ locals {
 
   # The version this environment runs, as last recorded by Terraform or by the upgrade tooling
   # (`mwaa-platform versions record`), read at plan time: the provider cannot tell a plan what it replaces.
-  version_parameter_path = "/mwaa-platform/environments/${var.name}"
+  version_parameter_path = "/mwaa-platform/environments/${local.environment_name}"
   version_parameter_name = "${local.version_parameter_path}/airflow-version"
   # values are sensitive in the provider's schema; this path holds only a version string
   recorded_versions = try(zipmap(
@@ -34,7 +34,7 @@ resource "aws_ssm_parameter" "airflow_version" {
   count = var.create && var.create_environment ? 1 : 0
 
   name        = local.version_parameter_name
-  description = "Airflow version of MWAA environment ${var.name}, read by the module's major-version guard."
+  description = "Airflow version of MWAA environment ${local.environment_name}, read by the module's major-version guard."
   type        = "String"
   value       = aws_mwaa_environment.this[0].airflow_version
   tags        = local.tags

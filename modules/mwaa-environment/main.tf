@@ -30,8 +30,13 @@ locals {
   region     = try(data.aws_region.current[0].name, "")
   partition  = try(data.aws_partition.current[0].partition, "aws")
 
-  environment_arn = "arn:${local.partition}:airflow:${local.region}:${local.account_id}:environment/${var.name}"
-  log_group_arn   = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:airflow-${var.name}-*"
+  # The environment itself is var.name or, after a blue-green upgrade adopted through environment_name, a
+  # successor named "<name>-..." (<name>-<major>-<minor>): the role and its log permissions cover both, so that
+  # adopting the successor changes no policy. Log groups: airflow-<name>-* already matches the successor's.
+  environment_name = coalesce(var.environment_name, var.name)
+  environment_arn  = "arn:${local.partition}:airflow:${local.region}:${local.account_id}:environment/${var.name}"
+  environment_arns = [local.environment_arn, "${local.environment_arn}-*"]
+  log_group_arn    = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:airflow-${var.name}-*"
 
   tags = merge(var.tags, { "mwaa-platform:environment" = var.name })
 }
@@ -91,7 +96,7 @@ locals {
     webserver      = "WebServer"
     worker         = "Worker"
   }
-  enabled_logs = { for k, suffix in local.log_types : k => "airflow-${var.name}-${suffix}" if var.create && var.logging[k].enabled }
+  enabled_logs = { for k, suffix in local.log_types : k => "airflow-${local.environment_name}-${suffix}" if var.create && var.logging[k].enabled }
 }
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -178,7 +183,7 @@ locals {
         Sid      = "PublishMetrics"
         Effect   = "Allow"
         Action   = ["airflow:PublishMetrics"]
-        Resource = [local.environment_arn]
+        Resource = local.environment_arns
       }),
       # ListAllMyBuckets has no resource type (only "*" can match it): on a bucket ARN the Deny never applied.
       jsonencode({
@@ -289,7 +294,7 @@ resource "aws_iam_role" "execution" {
       Action    = "sts:AssumeRole"
       Condition = {
         StringEquals = { "aws:SourceAccount" = local.account_id }
-        ArnLike      = { "aws:SourceArn" = local.environment_arn }
+        ArnLike      = { "aws:SourceArn" = local.environment_arns }
       }
     }]
   })
@@ -360,7 +365,7 @@ resource "aws_mwaa_environment" "this" {
   #checkov:skip=CKV_AWS_244:Every log type is on unless the caller sets logging.<type>.enabled = false, a choice documented in the README (Security and logging); checkov cannot resolve the typed object's optional defaults.
   count = var.create && var.create_environment ? 1 : 0
 
-  name               = var.name
+  name               = local.environment_name
   airflow_version    = var.airflow_version
   environment_class  = var.environment_class
   execution_role_arn = local.execution_role_arn
@@ -426,7 +431,7 @@ resource "aws_mwaa_environment" "this" {
   lifecycle {
     precondition {
       condition     = var.allow_major_version_replacement || !local.major_upgrade_replaces
-      error_message = "airflow_version ${var.airflow_version} would move environment ${var.name} from Airflow ${coalesce(local.recorded_airflow_version, "?")} to a higher major version, which hashicorp/aws plans as a replacement: the metadata database and all its history would be destroyed. Safe paths: change the version in place first (MWAA allows it from 2.11.x: aws mwaa update-environment --airflow-version ${var.airflow_version}, then mwaa-platform versions record --env ${var.name}) and set airflow_version afterwards (the plan is then clean), or move blue/green to a new environment with the metadata engine (mwaa-platform metadata backup / restore). To replace the environment and lose its history anyway, set allow_major_version_replacement = true."
+      error_message = "airflow_version ${var.airflow_version} would move environment ${local.environment_name} from Airflow ${coalesce(local.recorded_airflow_version, "?")} to a higher major version, which hashicorp/aws plans as a replacement: the metadata database and all its history would be destroyed. Safe paths: change the version in place first (MWAA allows it from 2.11.x: aws mwaa update-environment --airflow-version ${var.airflow_version}, then mwaa-platform versions record --env ${local.environment_name}) and set airflow_version afterwards (the plan is then clean), or move blue/green to a new environment with the metadata engine (mwaa-platform metadata backup / restore). To replace the environment and lose its history anyway, set allow_major_version_replacement = true."
     }
   }
 

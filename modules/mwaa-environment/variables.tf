@@ -31,6 +31,21 @@ variable "name" {
   }
 }
 
+variable "environment_name" {
+  description = "The MWAA environment's own name when it differs from name, which stays the prefix of the bucket, role, security group and key. Set it to adopt the environment a blue-green upgrade created (default name <name>-<major>-<minor>, e.g. \"analytics-prod-3-2\"), then run make adopt: see the README's blue-green section. null: the environment is called name."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.environment_name == null || can(regex("^[a-zA-Z][0-9a-zA-Z_-]{0,79}$", coalesce(var.environment_name, "x")))
+    error_message = "environment_name must start with a letter and contain only letters, digits, hyphens and underscores, at most 80 characters (MWAA's rule), e.g. \"analytics-prod-3-2\"."
+  }
+  validation {
+    condition     = var.environment_name == null || try(var.environment_name == var.name || startswith(var.environment_name, "${var.name}-"), false)
+    error_message = "environment_name must be name or start with \"<name>-\" (what the blue-green upgrade names the new environment, <name>-<major>-<minor>): the execution role trusts and the log permissions cover exactly those environments. Another name needs its own module instance."
+  }
+}
+
 variable "tags" {
   description = "Tags added to every resource that takes tags."
   type        = map(string)

@@ -143,7 +143,7 @@ module "dr_failover" {
   name            = local.dr_name
   env             = var.environment
   primary_region  = var.primary_region
-  environments    = { primary = local.mwaa_name, secondary = local.mwaa_name }
+  environments    = local.mwaa_names
   dr_mode         = var.dr_mode
   lambda_zip_path = local.dr_failover_zip
 

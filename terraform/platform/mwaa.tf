@@ -16,7 +16,11 @@ locals {
     } : {
     create = false, arn = "arn:aws:s3:::${local.dr_bucket["dags"].replica}", kms_key_arn = local.dr_replica_key_arn, force_destroy = false
   }
-  mwaa_name       = "mwaa-${var.environment}"
+  # mwaa-<environment> names the module's resources; the environment itself may be a blue-green successor
+  mwaa_prefix = "mwaa-${var.environment}"
+  mwaa_names = { for role, region in { primary = var.primary_region, secondary = var.secondary_region } :
+  role => lookup(var.mwaa.environment_name_by_region, region, coalesce(var.mwaa.environment_name, local.mwaa_prefix)) }
+  mwaa_name       = lookup(var.mwaa.environment_name_by_region, var.region, coalesce(var.mwaa.environment_name, local.mwaa_prefix))
   airflow_version = lookup(var.mwaa.airflow_version_by_region, var.region, var.mwaa.airflow_version)
   # DR restores the primary's history into the secondary, and Airflow's migrations take it forward only: the
   # secondary may run a newer version (a region upgraded first), never an older one (checked by an output below)
@@ -50,7 +54,8 @@ module "mwaa" {
 
   create             = local.mwaa_enabled || local.mwaa_kit
   create_environment = local.mwaa_enabled
-  name               = local.mwaa_name
+  name               = local.mwaa_prefix
+  environment_name   = local.mwaa_name
 
   airflow_version = local.airflow_version
   # a higher major version would be a replacement in hashicorp/aws; see modules/mwaa-environment's version guard

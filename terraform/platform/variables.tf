@@ -111,10 +111,20 @@ variable "mwaa" {
     airflow_configuration_options   = optional(map(string), {})
     # a region upgraded before the other (keyed by region; the other region keeps airflow_version)
     airflow_version_by_region = optional(map(string), {})
+    # after a blue-green upgrade: the new environment's name (mwaa-<environment>-<major>-<minor>), adopted with
+    # `make adopt`; the bucket, role, key and security group keep the mwaa-<environment> prefix. By region when
+    # one region moved first.
+    environment_name           = optional(string)
+    environment_name_by_region = optional(map(string), {})
   })
   default  = {}
   nullable = false
 
+  validation {
+    condition = alltrue([for n in concat(compact([var.mwaa.environment_name]), values(var.mwaa.environment_name_by_region)) :
+    n == "mwaa-${var.environment}" || startswith(n, "mwaa-${var.environment}-")])
+    error_message = "mwaa.environment_name (and environment_name_by_region) must be mwaa-<environment> or start with mwaa-<environment>- (a blue-green upgrade names the new environment mwaa-<environment>-<major>-<minor>, e.g. \"mwaa-prod-3-2\")."
+  }
   validation {
     condition     = alltrue([for r, v in var.mwaa.airflow_version_by_region : can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", v))])
     error_message = "mwaa.airflow_version_by_region: values must be Airflow versions like \"3.2.1\" (the module validates that the version is offered), keyed by this stack's primary_region or secondary_region."

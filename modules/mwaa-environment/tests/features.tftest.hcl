@@ -28,8 +28,11 @@ run "execution_role_is_scoped_to_this_environment" {
     error_message = "the trust policy must pin aws:SourceAccount"
   }
   assert {
-    condition     = jsondecode(aws_iam_role.execution[0].assume_role_policy).Statement[0].Condition.ArnLike["aws:SourceArn"] == "arn:aws:airflow:us-east-1:111122223333:environment/feature-test"
-    error_message = "the trust policy must pin aws:SourceArn to this environment"
+    condition = jsondecode(aws_iam_role.execution[0].assume_role_policy).Statement[0].Condition.ArnLike["aws:SourceArn"] == [
+      "arn:aws:airflow:us-east-1:111122223333:environment/feature-test",
+      "arn:aws:airflow:us-east-1:111122223333:environment/feature-test-*",
+    ]
+    error_message = "the trust policy must pin aws:SourceArn to this environment and its blue-green successors (feature-test-*)"
   }
   assert {
     condition     = alltrue([for s in jsondecode(aws_iam_role_policy.execution[0].policy).Statement : alltrue([for a in try(tolist(s.Action), [s.Action]) : a != "*" && !endswith(a, ":*")])])
@@ -264,6 +267,26 @@ run "logging_is_typed_and_log_groups_follow_it" {
   assert {
     condition     = aws_cloudwatch_log_group.this["scheduler"].retention_in_days == 90 && aws_cloudwatch_log_group.this["scheduler"].kms_key_id == module.kms.arn
     error_message = "log groups need retention and the environment key"
+  }
+}
+
+run "a_blue_green_successor_is_adopted_under_its_own_name_with_the_same_prefix" {
+  command = apply
+  variables {
+    environment_name = "feature-test-3-2"
+    airflow_version  = "3.2.1"
+  }
+  assert {
+    condition     = aws_mwaa_environment.this[0].name == "feature-test-3-2" && aws_cloudwatch_log_group.this["task"].name == "airflow-feature-test-3-2-Task"
+    error_message = "the environment and its log groups take environment_name"
+  }
+  assert {
+    condition     = aws_ssm_parameter.airflow_version[0].name == "/mwaa-platform/environments/feature-test-3-2/airflow-version"
+    error_message = "the version record follows the environment's name (the upgrade runbook writes it there)"
+  }
+  assert {
+    condition     = aws_iam_role.execution[0].name == "mwaa-feature-test-us-east-1-execution" && module.kms.alias_name == "alias/mwaa-feature-test" && aws_security_group.this[0].name == "feature-test-mwaa"
+    error_message = "the role, key and security group keep the name prefix: adopting the successor must not replace them"
   }
 }
 

@@ -315,3 +315,19 @@ run "bucket_key_as_an_alias" {
   }
   expect_failures = [var.source_bucket]
 }
+
+run "environment_name_outside_the_prefix" {
+  command = plan
+  variables {
+    environment_name = "other-env-3-2"
+  }
+  expect_failures = [var.environment_name]
+}
+
+run "environment_name_not_an_mwaa_name" {
+  command = plan
+  variables {
+    environment_name = "validation-test-3.2"
+  }
+  expect_failures = [var.environment_name]
+}

@@ -18,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from mwaa_platform import aws, versions
 from mwaa_platform.failover.airflow import AirflowRest, AirflowUnreachableError, major_version
-from mwaa_platform.failover.steps import create_params, get_environment
+from mwaa_platform.failover.steps import OBJECT_VERSION_KEYS, create_params, get_environment
 from mwaa_platform.upgrade.config import UpgradeConfig
 from mwaa_platform.upgrade.state import RefusedError, StepFailedError
 
@@ -385,12 +385,21 @@ def create_environment(call: Call) -> dict[str, Any]:
     if call.op.get("config_overrides"):
         overrides["AirflowConfigurationOptions"] = call.op["config_overrides"]
     params = create_params(source, overrides, name)
+    # same bucket as the old environment: its pinned object versions stay valid (a failover's replica drops them),
+    # and keeping them is what makes the adopted environment plan clean against the module's configuration
+    params.update({k: source[k] for k in OBJECT_VERSION_KEYS if source.get(k)})
+    from mwaa_platform.upgrade.log_groups import copy_groups
+
+    try:  # the old environment's log groups (key, retention, tags) for the new one, before MWAA makes bare ones
+        groups = copy_groups(aws.client("logs", call.config.region), source, name)
+    except (ClientError, BotoCoreError) as exc:
+        raise StepFailedError(f"creating the log groups of {name}: {exc}") from None
     try:
         arn = call.mwaa.create_environment(**params)["Arn"]
     except ClientError as exc:
         error = exc.response.get("Error", {})
         raise StepFailedError(f"CreateEnvironment {name}: {error.get('Code')}: {error.get('Message')}") from None
-    return {"created": True, "arn": arn, "airflow_version": target}
+    return {"created": True, "arn": arn, "airflow_version": target, "log_groups": groups}
 
 
 def restore(call: Call) -> dict[str, Any]:

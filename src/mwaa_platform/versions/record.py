@@ -15,6 +15,10 @@ class RecordError(RuntimeError):
     """The environment cannot be read, is mid-change, or the record cannot be written."""
 
 
+# modules/mwaa-environment's aws_ssm_parameter.airflow_version description (airflow_version.tf)
+DESCRIPTION = "Airflow version of MWAA environment {environment}, read by the module's major-version guard."
+
+
 def parameter_name(environment: str) -> str:
     """Where modules/mwaa-environment keeps the version (``local.version_parameter_name``)."""
     return f"/mwaa-platform/environments/{environment}/airflow-version"
@@ -31,9 +35,16 @@ def record(environment: str, region: str | None = None) -> str:
     if env.get("Status") != "AVAILABLE":
         raise RecordError(f"environment {environment} is {env.get('Status')}: record its version once it is AVAILABLE")
     version = str(env["AirflowVersion"])
+    ssm = aws.client("ssm", region)
     try:
-        aws.client("ssm", region).put_parameter(Name=parameter_name(environment), Value=version, Type="String",
-                                                Overwrite=True)
+        try:  # a new record (a blue-green successor) as modules/mwaa-environment writes it, so adoption plans clean
+            ssm.put_parameter(Name=parameter_name(environment), Value=version, Type="String",
+                              Description=DESCRIPTION.format(environment=environment),
+                              Tags=[{"Key": k, "Value": v} for k, v in sorted((env.get("Tags") or {}).items())])
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ParameterAlreadyExists":
+                raise
+            ssm.put_parameter(Name=parameter_name(environment), Value=version, Type="String", Overwrite=True)
     except ClientError as exc:
         raise RecordError(f"cannot write {parameter_name(environment)}: {exc.response['Error']['Message']}") from exc
     return version

@@ -1,5 +1,5 @@
 # modules/mwaa-environment against the emulator + local MWAA, for the major-version guard's end-to-end test
-# (tests/local_mwaa/test_version_guard_module.py). Test fixture only: not for real AWS.
+# (tests/local_mwaa/test_version_guard_module.py) and the blue-green adoption (test_blue_green_adoption.py). Test fixture only: not for real AWS.
 terraform {
   required_version = ">= 1.9"
   required_providers {
@@ -24,6 +24,12 @@ variable "airflow_version" {
   type        = string
 }
 
+variable "environment_name" {
+  description = "A blue-green successor adopted by the module (tests/local_mwaa/test_blue_green_adoption.py)."
+  type        = string
+  default     = null
+}
+
 data "aws_availability_zones" "available" {
   state = "available"
 }
@@ -46,6 +52,7 @@ module "mwaa" {
   source = "./mwaa-environment"
 
   name              = var.name
+  environment_name  = var.environment_name
   airflow_version   = var.airflow_version
   environment_class = "mw1.micro"
   vpc_id            = aws_vpc.this.id
