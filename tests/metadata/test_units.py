@@ -309,3 +309,38 @@ def test_lenient_load_casts_only_differing_types() -> None:
     manifest.schema["task_instance"]["columns"][1][1] = "json); DROP TABLE x; --"
     with pytest.raises(SchemaMismatchError):
         _lenient_casts(Schema({"task_instance": target}, "r"), manifest)
+
+
+def test_same_revision_built_by_a_downgrade_restores_with_casts_and_says_so() -> None:
+    """Airflow's 3.x -> 2.11 downgrade leaves dag.last_pickled without time zone and composite primary keys in
+    another order than a fresh 2.11 install: same revision, same columns, restored with casts (the in-place
+    upgrade rollback's restore point failed on this before)."""
+    from mwaa_platform.metadata.errors import SchemaMismatchError
+    from mwaa_platform.metadata.report import RestoreReport
+    from mwaa_platform.metadata.restore import _check_compatible
+
+    def manifest(revision: str) -> Manifest:
+        return Manifest("s", "full", "", "", {"alembic_revision": revision}, {}, "", {
+            "dag": {"columns": [["dag_id", "character varying(250)", True],
+                                ["last_pickled", "timestamp with time zone", False]], "primary_key": ["dag_id"]},
+            "task_instance": {"columns": [["dag_id", "character varying(250)", True],
+                                          ["task_id", "character varying(250)", True]],
+                              "primary_key": ["dag_id", "task_id"]}}, [], {}, None)
+
+    downgraded = Schema({
+        "dag": Table("dag", [Column("dag_id", "character varying(250)", True),
+                             Column("last_pickled", "timestamp without time zone", False)], ("dag_id",)),
+        "task_instance": Table("task_instance", [Column("dag_id", "character varying(250)", True),
+                                                 Column("task_id", "character varying(250)", True)],
+                               ("task_id", "dag_id")),
+    }, "5f2621c13b39")
+    report = RestoreReport("s", ["s"], "skip", "keep")
+    casts = _check_compatible(downgraded, manifest("5f2621c13b39"), report)
+    assert casts == {"dag": {"last_pickled": ("timestamp with time zone", "timestamp without time zone")}}
+    assert any("another migration chain" in n for n in report.table("dag").notes)
+    assert any("another migration chain" in n for n in report.table("task_instance").notes)
+    with pytest.raises(SchemaMismatchError, match="revision"):
+        _check_compatible(downgraded, manifest("other"), report)
+    downgraded.tables["dag"].columns.append(Column("team", "text", False))
+    with pytest.raises(SchemaMismatchError, match="differs"):
+        _check_compatible(downgraded, manifest("5f2621c13b39"), report)

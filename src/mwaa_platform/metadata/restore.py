@@ -196,7 +196,7 @@ def restore_chain(db_url: str, fernet_keys: str | None, options: RestoreOptions,
                     " set_config('maintenance_work_mem', '128MB', true), set_config('TimeZone', 'UTC', true)",
                     (f"{options.lock_timeout_s}s",))
         schema = reflect(cur)
-        casts = _lenient_casts(schema, chain[-1]) if lenient else _check_compatible(schema, chain[-1])
+        casts = _lenient_casts(schema, chain[-1]) if lenient else _check_compatible(schema, chain[-1], report)
         policies = {n: policy.table_policy(t, schema) for n, t in schema.tables.items()}
         has_secrets = any(e.data.rows for m in chain for e in m.tables if e.name in policies
                           and policies[e.name].secrets)
@@ -229,7 +229,12 @@ def restore_chain(db_url: str, fernet_keys: str | None, options: RestoreOptions,
     return report
 
 
-def _check_compatible(schema: Schema, manifest: Manifest) -> dict[str, dict[str, tuple[str, str]]]:
+def _check_compatible(schema: Schema, manifest: Manifest,
+                      report: RestoreReport | None = None) -> dict[str, dict[str, tuple[str, str]]]:
+    """Same revision, same schema: nothing to cast. Same revision built by another migration chain (Airflow's own
+    downgrade from 3.x leaves e.g. ``dag.last_pickled`` without time zone and composite primary keys in another
+    column order than a fresh install of the same version): the same tables and columns, so the values are cast
+    to the target's types (as the cross-version path does) and each such table notes it. Anything else: refused."""
     src_rev = manifest.source.get("alembic_revision")
     if src_rev and schema.alembic_revision and src_rev != schema.alembic_revision:
         raise SchemaMismatchError(
@@ -237,9 +242,22 @@ def _check_compatible(schema: Schema, manifest: Manifest) -> dict[str, dict[str,
             f" the target is at {schema.alembic_revision}: restore into an environment of the same Airflow version")
     actual = {name: schema.tables[name].describe() for name in manifest.schema if name in schema.tables}
     problems = diff(manifest.schema, actual)
-    if problems:
+    if not problems:
+        return {}
+    same_columns = set(actual) == set(manifest.schema) and all(
+        sorted(c[0] for c in manifest.schema[n]["columns"]) == sorted(c[0] for c in actual[n]["columns"])
+        for n in actual)
+    if not (src_rev and same_columns):
         raise SchemaMismatchError("target schema differs from the snapshot's: " + "; ".join(problems))
-    return {}
+    casts = _lenient_casts(schema, manifest)
+    if report is not None:
+        for name in sorted(n for n in actual if actual[n] != manifest.schema[n]):
+            report.table(name).notes.append(
+                "target built by another migration chain at the same revision (e.g. Airflow's downgrade): "
+                + "; ".join(p for p in diff({name: manifest.schema[name]}, {name: actual[name]}))
+                + " (values cast to the target's types)")
+    log.warning("same revision, schema built by another migration chain: %s", "; ".join(problems))
+    return casts
 
 
 def _lenient_casts(schema: Schema, manifest: Manifest) -> dict[str, dict[str, tuple[str, str]]]:
