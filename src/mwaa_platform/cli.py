@@ -23,6 +23,8 @@ GROUPS: dict[str, tuple[str, str, str]] = {
     "sso": ("mwaa_platform.sso.cli", "group", "SSO authorizations for the Airflow UI."),
     "versions": ("mwaa_platform.versions.cli", "group", "MWAA Airflow versions: table, change paths, record."),
     "upgrade": ("mwaa_platform.upgrade.cli", "group", "Airflow upgrades: check, rehearse, execute, resume, rollback."),
+    "drill": ("mwaa_platform.local.dr_drill", "command", "DR drill on the embedded default (make drill, make demo)."),
+    "demo": ("mwaa_platform.demo", "command", "Apply ENV in both regions, re-plan, summarize (make demo)."),
 }
 
 

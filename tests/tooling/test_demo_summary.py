@@ -1,30 +1,18 @@
-"""`make demo`'s per-region summary (scripts/demo.py): a few readable lines, every output kept in a file."""
+"""`make demo`'s per-region summary (mwaa_platform.demo; scripts/demo.py is its thin entry point): a few readable
+lines, every output kept in a file."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import boto3
 import pytest
 
+from mwaa_platform import demo
+
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _demo() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("demo_script", REPO / "scripts" / "demo.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve their annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
-
-
-demo = _demo()
 
 ARN = "arn:aws:{}:us-west-2:123456789012:{}"
 SECONDARY: dict[str, dict[str, Any]] = {
