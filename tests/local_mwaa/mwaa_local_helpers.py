@@ -94,3 +94,15 @@ def clean_env(extra: dict[str, str]) -> dict[str, str]:
             if not k.startswith("AWS_") and k.lower() not in ("http_proxy", "https_proxy", "no_proxy", "all_proxy")}
     base.update(extra)
     return base
+
+
+def wait_for(what: str, check: Any, timeout: float, interval: float = 2.0) -> Any:
+    """Poll ``check`` until it returns something true (returned), or fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not true within {timeout}s")
+        time.sleep(interval)

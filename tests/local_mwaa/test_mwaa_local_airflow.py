@@ -21,7 +21,7 @@ import boto3
 import pytest
 import requests
 from botocore.exceptions import ClientError
-from mwaa_local_helpers import METRICS_PERIOD, UNAVAILABLE_AFTER, Infra, statuses, wait_gone, wait_status
+from mwaa_local_helpers import METRICS_PERIOD, UNAVAILABLE_AFTER, Infra, statuses, wait_for, wait_gone, wait_status
 
 pytestmark = [pytest.mark.airflow, pytest.mark.emulator, pytest.mark.slow]
 RUNTIME_TAG = {"mwaa-local:runtime": "airflow"}
@@ -85,16 +85,6 @@ def heartbeats(name: str, since: datetime) -> list[datetime]:
         Dimensions=[{"Name": "Environment", "Value": name}, {"Name": "Function", "Value": "Scheduler"}])
     return sorted(d["Timestamp"] for d in stats["Datapoints"] if d["Sum"] > 0)
 
-
-def wait_for(what: str, check: Any, timeout: float, interval: float = 2.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not true within {timeout}s")
-        time.sleep(interval)
 
 
 def test_airflow2_web_login_runs_a_synced_dag_and_heartbeat_stops_when_the_scheduler_dies(

@@ -19,7 +19,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from mwaa_local_helpers import Infra, wait_gone, wait_status
+from mwaa_local_helpers import Infra, wait_for, wait_gone, wait_status
 
 from mwaa_platform.local.mwaa.launcher import LocalMwaa
 
@@ -66,16 +66,6 @@ with DAG("{dag_id}", start_date=datetime(2024, 1, 1), schedule="@once", catchup=
         PythonOperator(task_id=f"t{{i}}", python_callable=report)
 """
 
-
-def wait_for(what: str, check: Any, timeout: float, interval: float = 1.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not true within {timeout}s")
-        time.sleep(interval)
 
 
 def env_view(local_mwaa: LocalMwaa, name: str) -> dict[str, Any]:

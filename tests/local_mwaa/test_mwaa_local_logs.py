@@ -24,7 +24,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 from click.testing import CliRunner
-from mwaa_local_helpers import Infra, wait_gone, wait_status
+from mwaa_local_helpers import Infra, wait_for, wait_gone, wait_status
 
 from mwaa_platform.local.cli import group
 from mwaa_platform.local.mwaa import logshipping
@@ -128,16 +128,6 @@ def http_session() -> requests.Session:
     session.trust_env = False
     return session
 
-
-def wait_for(what: str, check: Any, timeout: float, interval: float = 2.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not true within {timeout}s")
-        time.sleep(interval)
 
 
 def group_events(group: str, prefix: str = "") -> list[dict[str, Any]]:

@@ -1,5 +1,7 @@
 # dag_invokers (terraform test, mocked provider): off by default; on, the invokers of the primary's environment
-# (its ARN, its Airflow version), never in the secondary; bad settings fail at plan.
+# (its ARN, its Airflow version), never in the secondary; bad settings fail at plan. And after a blue-green upgrade:
+# mwaa.environment_name adopts the new environment under its own name while the module's resources keep the
+# mwaa-<environment> prefix, and what points at the environment (DR, DAG invokers) follows it.
 
 mock_provider "aws" {
   source = "./tests/mocks"
@@ -118,4 +120,51 @@ run "dag_invokers_without_an_environment_are_refused" {
   }
 
   expect_failures = [var.dag_invokers]
+}
+
+run "the_successor_is_the_environment_and_the_prefix_stays" {
+  command = plan
+
+  variables {
+    mwaa = { enabled = true, environment_class = "mw1.micro", endpoint_management = "CUSTOMER",
+    environment_name = "mwaa-prod-3-2", airflow_version = "3.2.1" }
+    dag_invokers = {
+      enabled = true
+      flows   = { daily = { dag_id = "sales_etl", schedule_expression = "rate(1 day)" } }
+    }
+  }
+
+  assert {
+    condition     = module.mwaa.name == "mwaa-prod-3-2" && local.mwaa_prefix == "mwaa-prod"
+    error_message = "the environment takes mwaa.environment_name; the module keeps the mwaa-<environment> prefix"
+  }
+  assert {
+    condition     = local.mwaa_names == { primary = "mwaa-prod-3-2", secondary = "mwaa-prod-3-2" }
+    error_message = "the DR configuration must watch and restore the adopted environment in both regions"
+  }
+}
+
+run "one_region_moved_first" {
+  command = plan
+
+  variables {
+    region = "us-west-2"
+    mwaa = { enabled = true, environment_class = "mw1.micro", endpoint_management = "CUSTOMER",
+    environment_name_by_region = { "us-east-1" = "mwaa-prod-3-2" } }
+  }
+
+  assert {
+    condition     = module.mwaa.name == "mwaa-prod" && local.mwaa_names == { primary = "mwaa-prod-3-2", secondary = "mwaa-prod" }
+    error_message = "environment_name_by_region names the environment of that region only"
+  }
+}
+
+run "a_name_outside_the_prefix_is_refused" {
+  command = plan
+
+  variables {
+    mwaa = { enabled = true, environment_name = "analytics-3-2" }
+  }
+
+  expect_failures = [var.mwaa]
 }
