@@ -38,9 +38,10 @@ def record(environment: str, region: str | None = None) -> str:
     ssm = aws.client("ssm", region)
     try:
         try:  # a new record (a blue-green successor) as modules/mwaa-environment writes it, so adoption plans clean
+            tags = [{"Key": k, "Value": v} for k, v in sorted((env.get("Tags") or {}).items())]
             ssm.put_parameter(Name=parameter_name(environment), Value=version, Type="String",
                               Description=DESCRIPTION.format(environment=environment),
-                              Tags=[{"Key": k, "Value": v} for k, v in sorted((env.get("Tags") or {}).items())])
+                              **({"Tags": tags} if tags else {}))
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ParameterAlreadyExists":
                 raise
