@@ -172,3 +172,16 @@ def test_malformed_alb_events_get_a_400_not_a_crash(event: dict[str, Any], monke
     response = handler.handler(event, None)
     assert response["statusCode"] == 400
     assert "is not an object" in response["body"]
+
+
+@pytest.mark.parametrize("key", ["path", "httpMethod"])
+def test_a_non_string_path_or_method_is_rejected_without_logging_its_content(
+        key: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Found by tests/fuzz/test_fuzz_sso.py in CI: a ``path`` that was an object holding a password was turned
+    into a string and logged by the denial line. The ALB sends strings; anything else is a 400, logged by kind."""
+    monkeypatch.setattr(handler, "build", lambda: (_ for _ in ()).throw(AssertionError("must not build the app")))
+    event: dict[str, Any] = {"httpMethod": "GET", "path": "/", "headers": {}}
+    event[key] = {"password": "s3cr3t-in-the-event"}
+    response = handler.handler(event, None)
+    assert response["statusCode"] == 400 and f"{key} is not a string" in response["body"]
+    assert "s3cr3t-in-the-event" not in caplog.text + response["body"]

@@ -79,6 +79,9 @@ def parse(event: Mapping[str, Any]) -> Request:
     """A Request from an ALB event; ValueError when it is not one."""
     if not isinstance(event, Mapping) or "httpMethod" not in event or "path" not in event:
         raise ValueError("not an Application Load Balancer event")
+    for key in ("httpMethod", "path"):  # the ALB sends strings; anything else is not logged or echoed back
+        if not isinstance(event[key], str):
+            raise ValueError(f"{key} is not a string")
     multi = "multiValueHeaders" in event
     raw_headers = _mapping(event, "multiValueHeaders" if multi else "headers")
     raw_query = _mapping(event, "multiValueQueryStringParameters" if multi else "queryStringParameters")
