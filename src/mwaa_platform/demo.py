@@ -23,7 +23,7 @@ import click
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-REPO = Path(__file__).resolve().parents[3]  # the checkout
+REPO = Path(__file__).resolve().parents[2]  # the checkout (src/mwaa_platform/demo.py)
 OUTPUTS_DIR = REPO / ".state" / "demo"  # outputs-<region>.json: every root output, in full
 CLIENT = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=30)
 

@@ -90,3 +90,13 @@ def test_look_up_reads_the_vpc_and_reports_a_missing_environment(aws_env: dict[s
         ec2.delete_subnet(SubnetId=subnet["SubnetId"])
     finally:
         ec2.delete_vpc(VpcId=vpc)
+
+
+def test_the_summary_writes_into_the_checkout() -> None:
+    """The module moved from scripts/ into the package: its checkout root must still be the repository (a wrong
+    root wrote the outputs next to the clone, outside it)."""
+    assert (demo.REPO / "scripts" / "tf.sh").is_file() and demo.OUTPUTS_DIR == REPO / ".state" / "demo"
+    from mwaa_platform.local import dr_drill
+    from mwaa_platform.upgrade import adopt
+
+    assert (dr_drill.REPO / "scripts" / "tf.sh").is_file() and adopt.TF_SH == REPO / "scripts" / "tf.sh"

@@ -32,6 +32,7 @@ LOG_KEYS = {"dag_processing": "DAGProcessing", "scheduler": "Scheduler", "task":
             "worker": "Worker"}
 
 Terraform = Callable[[Sequence[str]], subprocess.CompletedProcess[str]]
+TF_SH = Path(__file__).resolve().parents[3] / "scripts" / "tf.sh"  # the checkout's (src/mwaa_platform/upgrade/)
 
 
 class AdoptError(RuntimeError):
@@ -108,7 +109,7 @@ def _ok(done: subprocess.CompletedProcess[str], what: str) -> None:
 
 def tf_sh(stack: str, env: str, region: str) -> Terraform:
     """Terraform through scripts/tf.sh (the stack's backend, workspace and tfvars, as `make plan`)."""
-    script = Path(__file__).resolve().parents[3] / "scripts" / "tf.sh"
+    script = TF_SH
 
     def run(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
         action, rest = args[0], list(args[1:])
