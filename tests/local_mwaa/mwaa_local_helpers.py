@@ -106,3 +106,16 @@ def wait_for(what: str, check: Any, timeout: float, interval: float = 2.0) -> An
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} not true within {timeout}s")
         time.sleep(interval)
+
+
+def delete_all(client: Any, names: Any, timeout: float = 180.0) -> None:
+    """Teardown: DeleteEnvironment for each name (one already gone is skipped), then wait until all are gone."""
+    from botocore.exceptions import ClientError
+
+    for name in names:
+        try:
+            client.delete_environment(Name=name)
+        except ClientError:
+            continue
+    for name in names:
+        wait_gone(client, name, timeout=timeout)

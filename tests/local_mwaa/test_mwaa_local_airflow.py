@@ -21,7 +21,15 @@ import boto3
 import pytest
 import requests
 from botocore.exceptions import ClientError
-from mwaa_local_helpers import METRICS_PERIOD, UNAVAILABLE_AFTER, Infra, statuses, wait_for, wait_gone, wait_status
+from mwaa_local_helpers import (
+    METRICS_PERIOD,
+    UNAVAILABLE_AFTER,
+    Infra,
+    delete_all,
+    statuses,
+    wait_for,
+    wait_status,
+)
 
 pytestmark = [pytest.mark.airflow, pytest.mark.emulator, pytest.mark.slow]
 RUNTIME_TAG = {"mwaa-local:runtime": "airflow"}
@@ -69,13 +77,7 @@ def airflow_envs(mwaa: Any, infra: Infra, local_mwaa: Any, airflow2: Any, airflo
         print("local MWAA environments:", json.dumps(report))
         yield names
     finally:
-        for name in names.values():
-            try:
-                mwaa.delete_environment(Name=name)
-            except ClientError:
-                continue
-        for name in names.values():
-            wait_gone(mwaa, name, timeout=180)
+        delete_all(mwaa, list(names.values()))
 
 
 def heartbeats(name: str, since: datetime) -> list[datetime]:

@@ -24,7 +24,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 from click.testing import CliRunner
-from mwaa_local_helpers import Infra, wait_for, wait_gone, wait_status
+from mwaa_local_helpers import Infra, delete_all, wait_for, wait_status
 
 from mwaa_platform.local.cli import group
 from mwaa_platform.local.mwaa import logshipping
@@ -167,13 +167,7 @@ def log_envs(mwaa: Any, infra: Infra, local_mwaa: Any) -> Iterator[dict[str, str
             wait_status(mwaa, name, {"AVAILABLE"}, timeout=600, leaving={"CREATING"})
         yield names
     finally:
-        for name in names.values():
-            try:
-                mwaa.delete_environment(Name=name)
-            except ClientError:
-                continue
-        for name in names.values():
-            wait_gone(mwaa, name, timeout=180)
+        delete_all(mwaa, list(names.values()))
 
 
 def _login(mwaa: Any, name: str, major: str) -> tuple[str, requests.Session, dict[str, str]]:
