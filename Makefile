@@ -263,5 +263,5 @@ bench-cross-version: setup ## cross-version (2.10.3 -> 3.2.1) vs same-version me
 
 .PHONY: clean
 clean: down ## remove build output and local state (keeps caches)
-	@if [ -x $(PY) ]; then $(PY) -c 'from mwaa_platform.local.postgres import default_cluster; default_cluster().remove()'; fi
+	@if [ -x $(PY) ]; then $(PY) -c 'from mwaa_local.postgres import default_cluster; default_cluster().remove()'; fi
 	rm -rf build $(STATE)/tf $(STATE)/tf-validate $(STATE)/tf-test $(STATE)/emulator $(STATE)/pg

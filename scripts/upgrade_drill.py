@@ -1,6 +1,6 @@
 """``make upgrade-drill``: real Airflow upgrades on the drill's own embedded default, verified, with a report.
 
-Thin: the work is in :mod:`mwaa_platform.local.upgrade_drill` (it runs on the embedded default). Scenarios are
+Thin: the work is in :mod:`mwaa_local.upgrade_drill` (it runs on the embedded default). Scenarios are
 FROM:TO pairs; the strategy follows the version table (in place when MWAA allows it, else blue-green).
 """
 
@@ -10,8 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from mwaa_local import upgrade_drill as drill
 from mwaa_platform import versions
-from mwaa_platform.local import upgrade_drill as drill
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from mwaa_local import ports
+from mwaa_local.emulator import Emulator
+from mwaa_local.mwaa.launcher import LocalMwaa
+from mwaa_local.postgres import Cluster
 from mwaa_platform import airflow_runtime
-from mwaa_platform.local import ports
-from mwaa_platform.local.emulator import Emulator
-from mwaa_platform.local.mwaa.launcher import LocalMwaa
-from mwaa_platform.local.postgres import Cluster
 
 REPO = Path(__file__).resolve().parents[1]
 TESTS = REPO / "tests"

@@ -26,10 +26,10 @@ from typing import Any
 import boto3
 import psycopg2
 
+from mwaa_local import ports
+from mwaa_local.emulator import Emulator
+from mwaa_local.postgres import Cluster
 from mwaa_platform import airflow_runtime
-from mwaa_platform.local import ports
-from mwaa_platform.local.emulator import Emulator
-from mwaa_platform.local.postgres import Cluster
 from mwaa_platform.metadata import objectstore
 from mwaa_platform.metadata.backup import BackupOptions, backup
 from mwaa_platform.metadata.restore import RestoreOptions, restore

@@ -13,7 +13,7 @@ import click
 
 # name -> (module, attribute, one-line help)
 GROUPS: dict[str, tuple[str, str, str]] = {
-    "local": ("mwaa_platform.local.cli", "group", "Embedded default: emulator, local MWAA, Postgres."),
+    "local": ("mwaa_local.cli", "group", "Embedded default: emulator, local MWAA, Postgres."),
     "metadata": ("mwaa_platform.metadata.cli", "group", "Airflow metadata backup / restore / verify."),
     "failover": ("mwaa_platform.failover.cli", "group", "DR runbook: status, plan, execute, resume, failback."),
     "endpoints": ("mwaa_platform.endpoints.cli", "group", "MWAA customer-managed VPC endpoint automation."),
@@ -23,7 +23,7 @@ GROUPS: dict[str, tuple[str, str, str]] = {
     "sso": ("mwaa_platform.sso.cli", "group", "SSO authorizations for the Airflow UI."),
     "versions": ("mwaa_platform.versions.cli", "group", "MWAA Airflow versions: table, change paths, record."),
     "upgrade": ("mwaa_platform.upgrade.cli", "group", "Airflow upgrades: check, rehearse, execute, resume, rollback."),
-    "drill": ("mwaa_platform.local.dr_drill", "command", "DR drill on the embedded default (make drill, make demo)."),
+    "drill": ("mwaa_local.dr_drill", "command", "DR drill on the embedded default (make drill, make demo)."),
     "demo": ("mwaa_platform.demo", "command", "Apply ENV in both regions, re-plan, summarize (make demo)."),
 }
 

@@ -22,7 +22,7 @@ from pathlib import Path
 FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 PACKAGE_ROOT = Path(__file__).resolve().parent
 ALWAYS = ("__init__.py", "aws.py", "logs.py", "py.typed")
-SKIP_DIRS = {"__pycache__", "local"}  # the embedded default never ships in a Lambda
+SKIP_DIRS = {"__pycache__"}  # the embedded default (mwaa_local) is outside PACKAGE_ROOT: it never ships
 # Shared subpackages a capability's zip carries along (what the import contracts let it import besides the root).
 CARRIES = {"airflow_api": ("airflow_client",), "failover": ("airflow_client",)}
 
@@ -31,8 +31,6 @@ def _files(subpackages: Iterable[str]) -> list[tuple[Path, str]]:
     entries: list[tuple[Path, str]] = [(PACKAGE_ROOT / name, f"mwaa_platform/{name}") for name in ALWAYS
                                        if (PACKAGE_ROOT / name).exists()]
     for sub in dict.fromkeys(name for wanted in subpackages for name in (wanted, *CARRIES.get(wanted, ()))):
-        if sub in SKIP_DIRS:
-            raise ValueError(f"mwaa_platform.{sub} is emulation code and must not be packaged into a Lambda")
         root = PACKAGE_ROOT / sub
         if not (root / "__init__.py").exists():
             raise FileNotFoundError(f"mwaa_platform.{sub} is not a package ({root})")

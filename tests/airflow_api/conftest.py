@@ -22,12 +22,12 @@ import pytest
 from local_airflow import LocalAirflow  # tests/airflow_api is on sys.path (rootdir-relative, no __init__)
 from local_mwaa_envs import LocalMwaaEnvs
 
+from mwaa_local.emulator import Emulator
+from mwaa_local.postgres import Cluster
 from mwaa_platform.airflow_api.direct import DirectTransport
 from mwaa_platform.airflow_api.http import RetryPolicy
 from mwaa_platform.airflow_client.client import AirflowClient
 from mwaa_platform.airflow_runtime import AirflowRuntime
-from mwaa_platform.local.emulator import Emulator
-from mwaa_platform.local.postgres import Cluster
 
 DAGS = Path(__file__).parent / "dags"
 

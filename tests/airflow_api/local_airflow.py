@@ -1,6 +1,6 @@
 """A real Airflow (2.x webserver or 3.x api-server, plus scheduler) on 127.0.0.1 for the REST client tests.
 
-Each component runs under ``mwaa_platform.local.process`` (pid file + command line), so ``stop`` ends only
+Each component runs under ``mwaa_local.process`` (pid file + command line), so ``stop`` ends only
 what ``start`` started. Start-up is bounded: every wait has a deadline and a failed start stops everything
 and raises with the log tails. The database comes from the session Postgres cluster.
 """
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import requests
 
+from mwaa_local import ports, process
+from mwaa_local.postgres import Cluster
 from mwaa_platform.airflow_runtime import AirflowRuntime
-from mwaa_platform.local import ports, process
-from mwaa_platform.local.postgres import Cluster
 
 USERNAME = "admin"
 

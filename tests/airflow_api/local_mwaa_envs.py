@@ -1,4 +1,4 @@
-"""A local MWAA service (mwaa_platform.local.mwaa) with one Airflow 2.10.3 and one 3.0.6 environment, whose
+"""A local MWAA service (mwaa_local.mwaa) with one Airflow 2.10.3 and one 3.0.6 environment, whose
 DAG folder holds tests/airflow_api/dags. ``kick_off`` returns once CreateEnvironment was accepted;
 ``ready`` waits (bounded) for AVAILABLE; ``stop`` deletes the environments and stops the service."""
 
@@ -16,11 +16,11 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from mwaa_platform.local import ports
-from mwaa_platform.local.emulator import Emulator
-from mwaa_platform.local.mwaa import mwaa_env
-from mwaa_platform.local.mwaa.launcher import LocalMwaa
-from mwaa_platform.local.postgres import Cluster
+from mwaa_local import ports
+from mwaa_local.emulator import Emulator
+from mwaa_local.mwaa import mwaa_env
+from mwaa_local.mwaa.launcher import LocalMwaa
+from mwaa_local.postgres import Cluster
 
 DAG_FILE = Path(__file__).parent / "dags" / "api_smoke.py"
 VERSIONS = ("2.10.3", "3.0.6")

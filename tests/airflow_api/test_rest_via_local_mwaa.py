@@ -1,4 +1,4 @@
-"""The MWAA transports against the local MWAA (mwaa_platform.local.mwaa), which runs real Airflow 2.10.3 and
+"""The MWAA transports against the local MWAA (mwaa_local.mwaa), which runs real Airflow 2.10.3 and
 3.0.6 environments behind the MWAA API: web login token -> session cookie (/api/v1) and -> JWT (/api/v2),
 InvokeRestApi, and the scheduled invoker handler calling InvokeRestApi for real. The service and its
 environments come from the ``local_mwaa_envs`` session fixture (conftest.py)."""

@@ -15,6 +15,7 @@ import pytest
 from botocore.stub import Stubber
 from stub_http import Reply, Seen, stub
 
+from mwaa_local import ports
 from mwaa_platform.airflow_api.direct import DirectTransport
 from mwaa_platform.airflow_api.hosts import base_url
 from mwaa_platform.airflow_api.http import RetryPolicy
@@ -22,7 +23,6 @@ from mwaa_platform.airflow_api.mwaa_web import MwaaWebLoginTransport
 from mwaa_platform.airflow_client import errors
 from mwaa_platform.airflow_client.client import AirflowClient
 from mwaa_platform.airflow_client.invoke import InvokeRestApiTransport
-from mwaa_platform.local import ports
 
 FAST = RetryPolicy(retries=3, backoff=0.01, backoff_max=0.2, connect_timeout=1, read_timeout=5)
 EMPTY = {"dags": [], "total_entries": 0}

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from mwaa_platform.local import ports
-from mwaa_platform.local.emulator import Emulator
+from mwaa_local import ports
+from mwaa_local.emulator import Emulator
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ Access is checked two ways, because moto enforces only half of IAM:
   /moto-api/reset-auth) decides real S3 calls made with each role's credentials; bucket-policy statements
   without a specific principal (the TLS-only Deny) are enforced by the emulator too;
 - resource policies (bucket, key and trust policies): moto does not evaluate their principals, so the policy
-  documents read back from the emulator are evaluated with mwaa_platform.local.policy_eval under AWS's
+  documents read back from the emulator are evaluated with mwaa_local.policy_eval under AWS's
   cross-account rule (both sides must allow, an explicit deny wins).
 """
 
@@ -28,8 +28,8 @@ from xacct_support import CONSUMER_ACCOUNT as B
 from xacct_support import PRODUCER_ACCOUNT as A
 from xacct_support import assume, bootstrap_producer_role, session_for
 
-from mwaa_platform.local.emulator import Emulator
-from mwaa_platform.local.policy_eval import Request, decide
+from mwaa_local.emulator import Emulator
+from mwaa_local.policy_eval import Request, decide
 from terraform import tfhelpers
 
 pytestmark = [pytest.mark.terraform, pytest.mark.emulator, pytest.mark.slow]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mwaa_platform.local.policy_eval import (
+from mwaa_local.policy_eval import (
     Effect,
     Request,
     UnsupportedConditionError,

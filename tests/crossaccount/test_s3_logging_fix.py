@@ -12,8 +12,8 @@ import pytest
 from botocore.exceptions import ClientError
 from xacct_support import CONSUMER_ACCOUNT, session_for
 
-from mwaa_platform.local.aws_emulator.fixes.s3_logging_target_policy import logging_allowed
-from mwaa_platform.local.emulator import Emulator
+from mwaa_local.aws_emulator.fixes.s3_logging_target_policy import logging_allowed
+from mwaa_local.emulator import Emulator
 
 TLS_ONLY = {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
             "Condition": {"Bool": {"aws:SecureTransport": "false"}}}

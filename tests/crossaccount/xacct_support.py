@@ -6,7 +6,7 @@ from pathlib import Path
 
 import boto3
 
-from mwaa_platform.local.emulator import ACCOUNT_ID, Emulator
+from mwaa_local.emulator import ACCOUNT_ID, Emulator
 
 HERE = Path(__file__).resolve().parent
 CONSUMER_ACCOUNT = ACCOUNT_ID  # the emulator's default credentials live in account B

@@ -11,8 +11,8 @@ import pytest
 from botocore.exceptions import ClientError
 from dr_storage_helpers import PRIMARY, SECONDARY, s3
 
-from mwaa_platform.local.emulator import Emulator
-from mwaa_platform.local.replication import Replicator
+from mwaa_local.emulator import Emulator
+from mwaa_local.replication import Replicator
 from terraform import tfhelpers
 
 pytestmark = [pytest.mark.terraform, pytest.mark.slow]

@@ -33,7 +33,7 @@ def test_tls_only_policy_allows_tls_and_denies_plain_http(aws_env: dict[str, str
 
 
 def test_statement_conditions_are_evaluated(aws_env: dict[str, str]) -> None:
-    from mwaa_platform.local.aws_emulator.fixes.s3_policy_conditions import conditions_hold, effective_policy
+    from mwaa_local.aws_emulator.fixes.s3_policy_conditions import conditions_hold, effective_policy
 
     secure = {"aws:securetransport": "true"}
     assert conditions_hold({"Bool": {"aws:SecureTransport": "false"}}, secure) is False

@@ -11,7 +11,7 @@ from typing import Any
 
 from dr_storage_helpers import PRIMARY, SECONDARY, make_pair, s3
 
-from mwaa_platform.local.replication import REPLICA_MARKER, Replicator, rules_of
+from mwaa_local.replication import REPLICA_MARKER, Replicator, rules_of
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -14,8 +14,8 @@ import pytest
 from apiserver_double import ApiServerDouble
 from click.testing import CliRunner
 
+from mwaa_local.emulator import Emulator
 from mwaa_platform.cli import main
-from mwaa_platform.local.emulator import Emulator
 from terraform import tfhelpers
 
 pytestmark = [pytest.mark.terraform, pytest.mark.emulator, pytest.mark.slow]

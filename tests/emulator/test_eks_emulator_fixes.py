@@ -14,7 +14,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from mwaa_platform.local.aws_emulator.fixes.presigned_query_auth import authorization_from_query
+from mwaa_local.aws_emulator.fixes.presigned_query_auth import authorization_from_query
 
 VIEW = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
 EDIT = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy"

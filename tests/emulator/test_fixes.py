@@ -250,7 +250,7 @@ def test_scheduler_fires_rate_schedule_into_sqs_and_step_functions(aws_env: dict
 def test_cron_expressions() -> None:
     import datetime as dt
 
-    from mwaa_platform.local.aws_emulator.fixes.scheduler_fires_schedules import cron_matches
+    from mwaa_local.aws_emulator.fixes.scheduler_fires_schedules import cron_matches
 
     monday_0915 = dt.datetime(2026, 11, 23, 9, 15, tzinfo=dt.UTC)
     assert cron_matches("15 9 * * ? *", monday_0915) is True

@@ -10,8 +10,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from mwaa_platform.local import ports
-from mwaa_platform.local.emulator import Emulator
+from mwaa_local import ports
+from mwaa_local.emulator import Emulator
 
 
 def test_refuses_a_busy_port(tmp_path: Path) -> None:
@@ -66,7 +66,7 @@ def test_stop_finds_a_process_whose_title_changed(tmp_path: Path) -> None:
     import json
     import sys
 
-    from mwaa_platform.local import process
+    from mwaa_local import process
 
     pid_file = tmp_path / "p.pid"
     proc = process.spawn([sys.executable, "-c", "import time; time.sleep(60)"], pid_file, tmp_path / "p.log")
@@ -82,7 +82,7 @@ def test_stop_finds_a_process_whose_title_changed(tmp_path: Path) -> None:
 def test_recycled_pid_is_not_ours(tmp_path: Path) -> None:
     import os
 
-    from mwaa_platform.local import process
+    from mwaa_local import process
 
     # our own pid, but a different start time: a recycled pid must not be signalled
     started = process.start_time(os.getpid())

@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
-from mwaa_platform.local.aws_emulator.retries import RetryReplay
+from mwaa_local.aws_emulator.retries import RetryReplay
 
 
 class _App:

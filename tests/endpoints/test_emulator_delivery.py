@@ -19,9 +19,9 @@ import boto3
 import pytest
 from endpoint_helpers import ACCOUNT, REGION, Network, endpoints_for, make_event, service_name, tfhelpers
 
+from mwaa_local.aws_emulator import fixes
+from mwaa_local.emulator import Emulator
 from mwaa_platform import packaging
-from mwaa_platform.local.aws_emulator import fixes
-from mwaa_platform.local.emulator import Emulator
 
 pytestmark = [
     pytest.mark.emulator,

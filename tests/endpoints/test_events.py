@@ -134,7 +134,7 @@ def test_from_environment_round_trips_through_parse() -> None:
 
 def test_the_local_mwaa_event_is_accepted() -> None:
     """The embedded default's MWAA publishes this detail; the handler must accept it unchanged."""
-    local_events = pytest.importorskip("mwaa_platform.local.mwaa.events")
+    local_events = pytest.importorskip("mwaa_local.mwaa.events")
     arn = f"arn:aws:airflow:{REGION}:{ACCOUNT}:environment/local-env"
     record = {
         "Name": "local-env", "Arn": arn, "Status": "PENDING", "EnvironmentClass": "mw1.small",

@@ -30,7 +30,7 @@ def test_zip_holds_the_package_and_nothing_of_the_embedded_default(lambda_zip: P
     assert "mwaa_platform/endpoints/handler.py" in names
     assert "mwaa_platform/aws.py" in names
     assert all(n.startswith("mwaa_platform/") for n in names)
-    assert not [n for n in names if n.startswith("mwaa_platform/local/")]
+    assert not [n for n in names if n.startswith("mwaa_local/")]
 
 
 def test_zip_is_reproducible(lambda_zip: Path, tmp_path: Path) -> None:

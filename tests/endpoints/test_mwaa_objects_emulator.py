@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from endpoint_helpers import REGION, Network, tfhelpers
 
-from mwaa_platform.local.emulator import Emulator
+from mwaa_local.emulator import Emulator
 
 pytestmark = [pytest.mark.emulator, pytest.mark.terraform, pytest.mark.slow]
 

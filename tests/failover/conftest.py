@@ -10,7 +10,7 @@ import pytest
 from dr_helpers import Deployment, Platform, build_zip, make_platform
 from fake_mwaa import FakeMwaa
 
-from mwaa_platform.local.emulator import Emulator
+from mwaa_local.emulator import Emulator
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ flag and DAG runs. A run of the restore DAG with a task token answers Step Funct
 (SendTaskSuccess with a restore report, or SendTaskFailure) like dags/dr_restore.py does. Knobs let a test
 inject faults: CreateEnvironment errors, an unreachable Airflow, a failing restore, environment statuses.
 
-What it stands in for is listed in tests/failover/README.md; the drill (mwaa_platform.local.dr_drill) runs the real
+What it stands in for is listed in tests/failover/README.md; the drill (mwaa_local.dr_drill) runs the real
 local MWAA, Airflow and the real restore DAG instead.
 """
 

@@ -11,10 +11,10 @@ import pytest
 from dr_helpers import PRIMARY, SECONDARY, WORKLOAD_DAGS, client, wait_for
 from fake_mwaa import FakeMwaa
 
+from mwaa_local.emulator import Emulator
 from mwaa_platform.failover import statemachine
 from mwaa_platform.failover.config import FailoverConfig
 from mwaa_platform.failover.state import StateStore, initial_document
-from mwaa_platform.local.emulator import Emulator
 from terraform import tfhelpers
 
 pytestmark = [pytest.mark.terraform, pytest.mark.slow]

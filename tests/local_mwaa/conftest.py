@@ -16,9 +16,9 @@ import pytest
 from botocore.config import Config
 from mwaa_local_helpers import Infra, make_infra
 
-from mwaa_platform.local.emulator import Emulator
-from mwaa_platform.local.mwaa import mwaa_env
-from mwaa_platform.local.mwaa.launcher import LocalMwaa
+from mwaa_local.emulator import Emulator
+from mwaa_local.mwaa import mwaa_env
+from mwaa_local.mwaa.launcher import LocalMwaa
 
 
 @pytest.fixture(scope="module")

@@ -17,9 +17,9 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from mwaa_local_helpers import METRICS_PERIOD, UNAVAILABLE_AFTER, Infra, make_infra, statuses, wait_gone, wait_status
 
-from mwaa_platform.local import ports
-from mwaa_platform.local.mwaa import PLACEHOLDER_HOST, tokens
-from mwaa_platform.local.mwaa.launcher import LocalMwaa
+from mwaa_local import ports
+from mwaa_local.mwaa import PLACEHOLDER_HOST, tokens
+from mwaa_local.mwaa.launcher import LocalMwaa
 
 pytestmark = pytest.mark.emulator
 # Every field the Terraform provider reads must be in GetEnvironment (LastUpdate: it dereferences it).

@@ -21,7 +21,7 @@ import pytest
 from botocore.exceptions import ClientError
 from mwaa_local_helpers import Infra, wait_for, wait_gone, wait_status
 
-from mwaa_platform.local.mwaa.launcher import LocalMwaa
+from mwaa_local.mwaa.launcher import LocalMwaa
 
 pytestmark = [pytest.mark.airflow, pytest.mark.emulator, pytest.mark.slow, pytest.mark.timeout(1800)]
 VERSION = "2.11.0"

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from mwaa_platform.local.mwaa import autoscale, celery_workers
-from mwaa_platform.local.mwaa.store import Key
+from mwaa_local.mwaa import autoscale, celery_workers
+from mwaa_local.mwaa.store import Key
 
 
 def record(env_class: str = "mw1.small", version: str = "2.11.0", low: int = 1, high: int = 3) -> dict[str, Any]:

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mwaa_platform.local import ports, process
-from mwaa_platform.local.cli import group
+from mwaa_local import ports, process
+from mwaa_local.cli import group
 
 pytestmark = [pytest.mark.emulator]
 

@@ -26,9 +26,9 @@ from botocore.exceptions import ClientError
 from click.testing import CliRunner
 from mwaa_local_helpers import Infra, delete_all, wait_for, wait_status
 
-from mwaa_platform.local.cli import group
-from mwaa_platform.local.mwaa import logshipping
-from mwaa_platform.local.mwaa.logshipping import LEVELS, _Tail, airflow_environ, line_level, read_new_lines
+from mwaa_local.cli import group
+from mwaa_local.mwaa import logshipping
+from mwaa_local.mwaa.logshipping import LEVELS, _Tail, airflow_environ, line_level, read_new_lines
 
 RUNTIME_TAG = {"mwaa-local:runtime": "airflow"}
 DAG = """
@@ -300,7 +300,7 @@ def test_airflow3_task_log_at_warning_filters_info_and_a_disabled_module_ships_n
 
 def test_cli_follow_prints_each_event_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """``logs --follow`` polls the service's CloudWatch reader from the last timestamp and skips events seen."""
-    from mwaa_platform.local import cli
+    from mwaa_local import cli
 
     batches = [
         [{"stream": "s", "timestamp": 1, "id": "a", "message": "one"},

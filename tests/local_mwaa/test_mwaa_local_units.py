@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from mwaa_platform.local.mwaa import PLACEHOLDER_HOST, classes, mwaa_env, procs, shapes, tokens
-from mwaa_platform.local.mwaa.api import is_mwaa_host
-from mwaa_platform.local.mwaa.errors import ValidationException
+from mwaa_local.mwaa import PLACEHOLDER_HOST, classes, mwaa_env, procs, shapes, tokens
+from mwaa_local.mwaa.api import is_mwaa_host
+from mwaa_local.mwaa.errors import ValidationException
 
 SECRET = "00" * 32
 
@@ -137,11 +137,11 @@ def _imports(path: Path) -> set[str]:
             found |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
-    return {n for n in found if n == "mwaa_platform" or n.startswith("mwaa_platform.")}
+    return {n for n in found if n.split(".")[0] in {"mwaa_platform", "mwaa_local"}}
 
 
 def test_lambda_code_paths_never_import_the_emulation() -> None:
-    """Every module a Lambda handler reaches (transitively) stays clear of mwaa_platform.local."""
+    """Every module a Lambda handler reaches (transitively) stays clear of mwaa_local."""
     src = Path(__file__).resolve().parents[2] / "src"
     handlers = sorted((src / "mwaa_platform").rglob("handler*.py"))
     assert handlers, "no Lambda handler modules found to check"
@@ -160,7 +160,7 @@ def test_lambda_code_paths_never_import_the_emulation() -> None:
             continue
         seen.add(path)
         for name in _imports(path):
-            if name == "mwaa_platform.local" or name.startswith("mwaa_platform.local."):
+            if name == "mwaa_local" or name.startswith("mwaa_local."):
                 offenders.append(f"{via} -> {name}")
             target = module_file(name)
             if target is not None:
@@ -175,7 +175,7 @@ def test_status_events_leave_in_the_order_the_statuses_were_set(
     thread (an UpdateEnvironment right after AVAILABLE became visible) transitions in between."""
     import threading
 
-    from mwaa_platform.local.mwaa import events, lifecycle, settings, store
+    from mwaa_local.mwaa import events, lifecycle, settings, store
 
     published: list[str] = []
     available_visible = threading.Event()

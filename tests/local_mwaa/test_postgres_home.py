@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from mwaa_platform.local import ports
-from mwaa_platform.local.postgres import LOCATION_FILE, Cluster, _owner
+from mwaa_local import ports
+from mwaa_local.postgres import LOCATION_FILE, Cluster, _owner
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the unprivileged owner exists only when we are root")
 

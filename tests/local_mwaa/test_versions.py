@@ -26,11 +26,11 @@ import pytest
 from botocore.exceptions import ClientError
 from mwaa_local_helpers import Infra, statuses, wait_status
 
+from mwaa_local.mwaa import classes, environment
+from mwaa_local.mwaa.runtime import EnvRuntime
+from mwaa_local.mwaa.settings import Settings
+from mwaa_local.postgres import Cluster
 from mwaa_platform import airflow_runtime, versions
-from mwaa_platform.local.mwaa import classes, environment
-from mwaa_platform.local.mwaa.runtime import EnvRuntime
-from mwaa_platform.local.mwaa.settings import Settings
-from mwaa_platform.local.postgres import Cluster
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 AIRFLOW_TAG = {"mwaa-local:runtime": "airflow"}

@@ -11,8 +11,8 @@ import pytest
 from mwaa_local_helpers import Infra, wait_gone, wait_status
 from test_versions import AIRFLOW_TAG, expected_history, history, name, run_dag
 
+from mwaa_local.postgres import Cluster
 from mwaa_platform import versions
-from mwaa_platform.local.postgres import Cluster
 
 
 @pytest.mark.slow

@@ -22,7 +22,7 @@ from test_versions import (
     run_dag,
 )
 
-from mwaa_platform.local.postgres import Cluster
+from mwaa_local.postgres import Cluster
 
 
 @pytest.mark.slow

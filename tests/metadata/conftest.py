@@ -19,8 +19,8 @@ import boto3
 import pytest
 from md_support import DAGS, REPO_DAGS, SOURCE_KEY, VERSIONS, AirflowDb, prepare
 
+from mwaa_local.postgres import Cluster
 from mwaa_platform import airflow_runtime
-from mwaa_platform.local.postgres import Cluster
 from mwaa_platform.metadata.objectstore import Location
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import boto3
 
+from mwaa_local.postgres import Cluster
 from mwaa_platform import airflow_runtime
-from mwaa_platform.local.postgres import Cluster
 from mwaa_platform.metadata import codec, objectstore
 
 HERE = Path(__file__).parent

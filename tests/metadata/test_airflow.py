@@ -29,7 +29,7 @@ import pytest
 from md_data import table_fingerprints
 from md_support import SECRET_COLUMNS, SOURCE_KEY, TARGET_KEY, VERSIONS, AirflowDb, all_objects_plaintext
 
-from mwaa_platform.local.emulator import Emulator
+from mwaa_local.emulator import Emulator
 from mwaa_platform.metadata import catalog, objectstore
 from mwaa_platform.metadata.restore import RestoreOptions, restore
 

@@ -26,8 +26,8 @@ import psycopg2
 import pytest
 from md_support import SOURCE_KEY, TARGET_KEY, AirflowDb, prepare
 
-from mwaa_platform.local.emulator import Emulator
-from mwaa_platform.local.postgres import Cluster
+from mwaa_local.emulator import Emulator
+from mwaa_local.postgres import Cluster
 from mwaa_platform.metadata import objectstore
 from mwaa_platform.metadata.backup import BackupOptions, backup
 from mwaa_platform.metadata.errors import SchemaMismatchError

@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 import yaml
 
-from mwaa_platform.local.emulator import Emulator
+from mwaa_local.emulator import Emulator
 from terraform import tfhelpers
 
 REPO = Path(__file__).resolve().parents[2]

@@ -17,8 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from mwaa_platform.local.sso.alb import AlbListener, OidcAction
-from mwaa_platform.local.sso.idp import Client, IdentityProvider, User
+from mwaa_local.sso.alb import AlbListener, OidcAction
+from mwaa_local.sso.idp import Client, IdentityProvider, User
 from mwaa_platform.sso.alb_jwt import Expectations, InvalidTokenError, verify
 from mwaa_platform.sso.keys import AlbPublicKeys
 

@@ -1,7 +1,7 @@
 """SSO end to end in headless Chromium on the embedded default (Airflow 2.10.3 of the local MWAA).
 
-browser -> emulated ALB (authenticate-oidc, mwaa_platform.local.sso.alb) -> local IdP login form
-(mwaa_platform.local.sso.idp) -> back to the ALB -> the real authenticator Lambda handler (in-process) ->
+browser -> emulated ALB (authenticate-oidc, mwaa_local.sso.alb) -> local IdP login form
+(mwaa_local.sso.idp) -> back to the ALB -> the real authenticator Lambda handler (in-process) ->
 DynamoDB grants -> STS AssumeRole of the access role of the granted Airflow role (IAM roles with the policies
 modules/sso-alb gives them) -> the local MWAA's CreateWebLoginToken, which evaluates that role's IAM policy
 -> the Airflow UI of the environment, logged in with that role.
@@ -30,13 +30,13 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from mwaa_platform.local import ports
-from mwaa_platform.local.emulator import Emulator
-from mwaa_platform.local.mwaa import mwaa_env
-from mwaa_platform.local.mwaa.launcher import LocalMwaa
-from mwaa_platform.local.postgres import Cluster
-from mwaa_platform.local.sso.alb import AlbListener, OidcAction
-from mwaa_platform.local.sso.idp import Client, IdentityProvider, User
+from mwaa_local import ports
+from mwaa_local.emulator import Emulator
+from mwaa_local.mwaa import mwaa_env
+from mwaa_local.mwaa.launcher import LocalMwaa
+from mwaa_local.postgres import Cluster
+from mwaa_local.sso.alb import AlbListener, OidcAction
+from mwaa_local.sso.idp import Client, IdentityProvider, User
 from mwaa_platform.sso import handler as sso_handler
 from mwaa_platform.sso.authz import AuthorizationTable, group_principal, user_principal
 from sso.conftest import create_table

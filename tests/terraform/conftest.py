@@ -12,7 +12,7 @@ import boto3
 import pytest
 from tfhelpers import CLI_CONFIG, REPO, Terraform, stage
 
-from mwaa_platform.local.emulator import Emulator
+from mwaa_local.emulator import Emulator
 
 
 @pytest.fixture(scope="session")

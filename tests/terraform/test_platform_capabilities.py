@@ -21,11 +21,11 @@ import pytest
 from botocore.config import Config
 from tfhelpers import wait_for
 
-from mwaa_platform.local import ports
-from mwaa_platform.local.emulator import Emulator
-from mwaa_platform.local.mwaa import mwaa_env
-from mwaa_platform.local.mwaa.launcher import LocalMwaa
-from mwaa_platform.local.postgres import Cluster
+from mwaa_local import ports
+from mwaa_local.emulator import Emulator
+from mwaa_local.mwaa import mwaa_env
+from mwaa_local.mwaa.launcher import LocalMwaa
+from mwaa_local.postgres import Cluster
 
 REPO = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"

@@ -16,7 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 from tfhelpers import PARTICIPANT, owner_session, participant_session
 
-from mwaa_platform.local.emulator import ACCOUNT_ID, Emulator
+from mwaa_local.emulator import ACCOUNT_ID, Emulator
 
 pytestmark = [pytest.mark.emulator]
 REGION = "us-east-1"

@@ -6,7 +6,7 @@ A PENDING event in the participant account reaches the owner's Lambda, which cre
 in the owner's VPC; both stacks re-plan clean and destroy leaves nothing behind.
 
 The participant applies with mwaa.enabled = false (the forwarder is the account's and stays) to keep this stack test
-fast; the PENDING event is the local MWAA's own status event (mwaa_platform.local.mwaa.events.entry) put in the
+fast; the PENDING event is the local MWAA's own status event (mwaa_local.mwaa.events.entry) put in the
 participant account. That the local MWAA frees a participant environment once the VPC owner's endpoints exist is
 tests/local_mwaa/test_mwaa_local_api.py::test_shared_vpc_environment_waits_for_the_owners_endpoints.
 """
@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 from tfhelpers import PARTICIPANT, owner_session, participant_session, wait_for
 
-from mwaa_platform.local.emulator import ACCOUNT_ID, Emulator
-from mwaa_platform.local.mwaa import events as mwaa_events
+from mwaa_local.emulator import ACCOUNT_ID, Emulator
+from mwaa_local.mwaa import events as mwaa_events
 from mwaa_platform.packaging import build
 
 REPO = Path(__file__).resolve().parents[2]

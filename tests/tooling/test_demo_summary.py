@@ -96,7 +96,7 @@ def test_the_summary_writes_into_the_checkout() -> None:
     """The module moved from scripts/ into the package: its checkout root must still be the repository (a wrong
     root wrote the outputs next to the clone, outside it)."""
     assert (demo.REPO / "scripts" / "tf.sh").is_file() and demo.OUTPUTS_DIR == REPO / ".state" / "demo"
-    from mwaa_platform.local import dr_drill
+    from mwaa_local import dr_drill
     from mwaa_platform.upgrade import adopt
 
     assert (dr_drill.REPO / "scripts" / "tf.sh").is_file() and adopt.TF_SH == REPO / "scripts" / "tf.sh"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mwaa_platform.local import upgrade_drill as drill
+from mwaa_local import upgrade_drill as drill
 
 
 def test_rows_carried_names_fewer_rows_and_the_tables_a_migration_added_or_dropped() -> None:
