@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from mwaa_platform.dags.assets import build_plugins_zip
+from mwaa_platform.dag_tooling.assets import build_plugins_zip
 
 
 def main() -> None:

@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
-"""Build every Lambda zip the Terraform modules deploy: package_lambdas.py OUT_DIR.
+"""Build the Lambda zips the Terraform modules deploy: package_lambdas.py [OUT_DIR] [--only NAME ...].
 
 One entry per function: the mwaa_platform subpackages it needs and its third-party requirements (beyond the
-boto3 the Lambda runtime provides). Zips are deterministic, so unchanged code keeps its hash and re-plans
-stay clean.
+boto3 the Lambda runtime provides). Each zip is OUT_DIR/NAME.zip (OUT_DIR defaults to build/lambda); --only
+builds the named ones (e.g. ``--only endpoints`` for build/lambda/endpoints.zip). Zips are deterministic, so
+unchanged code keeps its hash and re-plans stay clean.
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
 from pathlib import Path
 
 from mwaa_platform.packaging import build
@@ -21,11 +22,16 @@ LAMBDAS: dict[str, tuple[list[str], list[str]]] = {
 }
 
 
-def main() -> None:
-    out_dir = Path(sys.argv[1] if len(sys.argv) > 1 else "build/lambda")
-    for name, (subpackages, requirements) in sorted(LAMBDAS.items()):
-        digest = build(out_dir / f"{name}.zip", subpackages, requirements)
-        print(f"package: {out_dir / name}.zip sha256={digest}")
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("out_dir", nargs="?", type=Path, default=Path("build/lambda"))
+    parser.add_argument("--only", action="append", choices=sorted(LAMBDAS), metavar="NAME",
+                        help=f"build only this zip (repeatable): one of {', '.join(sorted(LAMBDAS))}")
+    args = parser.parse_args(argv)
+    for name in sorted(set(args.only or LAMBDAS)):
+        subpackages, requirements = LAMBDAS[name]
+        digest = build(args.out_dir / f"{name}.zip", subpackages, requirements)
+        print(f"package: {args.out_dir / name}.zip sha256={digest}")
 
 
 if __name__ == "__main__":

@@ -35,10 +35,10 @@ floor() {  # pg_dump / pg_restore of the tables our snapshot covers (+ ab_user, 
   mkdir -p "$dir"
   tables=$(AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="postgresql://postgres@127.0.0.1:$PG_PORT/airflow_src" "$PY" - <<'PY'
 import psycopg2
-from mwaa_platform.metadata import dbconn, policy, schema
+from mwaa_platform.metadata import dbconn, schema, table_rules
 conn = psycopg2.connect(dbconn.to_libpq(dbconn.resolve_db_url()))
 s = schema.reflect(conn.cursor())
-print(" ".join(sorted(n for n, t in s.tables.items() if policy.table_policy(t, s).include) + ["ab_user"]))
+print(" ".join(sorted(n for n, t in s.tables.items() if table_rules.table_policy(t, s).include) + ["ab_user"]))
 PY
 )
   args=(); for t in $tables; do args+=(-t "public.$t"); done

@@ -55,13 +55,13 @@ variable "airflow_version" {
 ################################################################################
 
 variable "lambda_zip_path" {
-  description = "Path to the Lambda zip built by `python scripts/package_lambda.py build/lambda/airflow_api.zip airflow_api`."
+  description = "Path to the Lambda zip built by `python scripts/package_lambdas.py build/lambda --only airflow_api`."
   type        = string
   default     = null
 
   validation {
     condition     = !var.create || (var.lambda_zip_path != null && can(filebase64sha256(coalesce(var.lambda_zip_path, "-"))))
-    error_message = "lambda_zip_path must point to an existing zip: build it with `python scripts/package_lambda.py build/lambda/airflow_api.zip airflow_api`."
+    error_message = "lambda_zip_path must point to an existing zip: build it with `python scripts/package_lambdas.py build/lambda --only airflow_api`."
   }
 }
 

@@ -41,13 +41,13 @@ variable "mode" {
 ################################################################################
 
 variable "lambda_zip_path" {
-  description = "Path to the Lambda zip built by `scripts/package_lambda.py build/lambda/endpoints.zip endpoints` (handler mode)."
+  description = "Path to the Lambda zip built by `scripts/package_lambdas.py build/lambda --only endpoints` (handler mode)."
   type        = string
   default     = null
 
   validation {
     condition     = !var.create || var.mode != "handler" || (var.lambda_zip_path != null && can(filebase64sha256(coalesce(var.lambda_zip_path, "-"))))
-    error_message = "lambda_zip_path must point to an existing zip in handler mode: build it with `make package` (or `python scripts/package_lambda.py build/lambda/endpoints.zip endpoints`)."
+    error_message = "lambda_zip_path must point to an existing zip in handler mode: build it with `make package` (or `python scripts/package_lambdas.py build/lambda --only endpoints`)."
   }
 }
 

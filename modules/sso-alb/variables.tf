@@ -341,7 +341,7 @@ variable "environments" {
 
 variable "authenticator" {
   description = <<-EOT
-    The authenticator Lambda. zip_path: the package built by scripts/package_lambda.py with subpackage sso and
+    The authenticator Lambda. zip_path: the zip built by scripts/package_lambdas.py --only sso: subpackage sso and
     requirements pyjwt[crypto] (the Makefile writes build/lambda/sso.zip). subnet_ids / security_group_ids put
     it in a VPC (it then needs egress to STS, DynamoDB, MWAA and the ELB public key endpoint). key_url_base
     overrides the ALB public key endpoint (only for tests or partitions with a different endpoint).
@@ -367,7 +367,7 @@ variable "authenticator" {
 
   validation {
     condition     = var.authenticator == null || try(endswith(var.authenticator.zip_path, ".zip"), false)
-    error_message = "authenticator.zip_path must point at the .zip built by scripts/package_lambda.py (e.g. \"build/lambda/sso.zip\")."
+    error_message = "authenticator.zip_path must point at the .zip built by scripts/package_lambdas.py (e.g. \"build/lambda/sso.zip\")."
   }
 
   validation {

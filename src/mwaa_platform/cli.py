@@ -18,7 +18,7 @@ GROUPS: dict[str, tuple[str, str, str]] = {
     "failover": ("mwaa_platform.failover.cli", "group", "DR runbook: status, plan, execute, resume, failback."),
     "endpoints": ("mwaa_platform.endpoints.cli", "group", "MWAA customer-managed VPC endpoint automation."),
     "api": ("mwaa_platform.airflow_api.cli", "group", "Airflow REST: trigger, runs, import, load test."),
-    "dags": ("mwaa_platform.dags.cli", "group", "DAG tooling: check dags/ in a real Airflow."),
+    "dags": ("mwaa_platform.dag_tooling.cli", "group", "DAG tooling: check dags/ in a real Airflow."),
     "k8s": ("mwaa_platform.k8s.cli", "group", "In-cluster objects for IRSA service accounts."),
     "sso": ("mwaa_platform.sso.cli", "group", "SSO authorizations for the Airflow UI."),
     "versions": ("mwaa_platform.versions.cli", "group", "MWAA Airflow versions: table, change paths, record."),

@@ -24,8 +24,8 @@ from local_mwaa_envs import LocalMwaaEnvs
 
 from mwaa_local.emulator import Emulator
 from mwaa_local.postgres import Cluster
-from mwaa_platform.airflow_api.direct import DirectTransport
 from mwaa_platform.airflow_api.http import RetryPolicy
+from mwaa_platform.airflow_api.plain_airflow import DirectTransport
 from mwaa_platform.airflow_client.client import AirflowClient
 from mwaa_platform.airflow_runtime import AirflowRuntime
 

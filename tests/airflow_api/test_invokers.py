@@ -14,9 +14,9 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from mwaa_platform.airflow_api import handlers, invokers
+from mwaa_platform.airflow_api import dag_invokers, handlers
 from mwaa_platform.airflow_client.client import AirflowClient
-from mwaa_platform.airflow_client.invoke import InvokeRestApiTransport
+from mwaa_platform.airflow_client.invoke_rest_api import InvokeRestApiTransport
 from mwaa_platform.packaging import build
 
 pytestmark = pytest.mark.emulator
@@ -95,7 +95,8 @@ def _expect_trigger(stubber: Stubber, dag_id: str, run_id: Any, conf: dict[str, 
 # S3 ----------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("shape", ["eventbridge", "records"])
 def test_s3_event_routes_longest_prefix(s3_events: dict[str, dict[str, Any]], shape: str) -> None:
-    runs, ignored = invokers.s3_invocations(s3_events[shape], invokers.load_routes(json.dumps(ROUTES)), [BUCKET])
+    routes = dag_invokers.load_routes(json.dumps(ROUTES))
+    runs, ignored = dag_invokers.s3_invocations(s3_events[shape], routes, [BUCKET])
     assert ignored == []
     [run] = runs
     assert run.dag_id == "sales_2025"
@@ -105,10 +106,10 @@ def test_s3_event_routes_longest_prefix(s3_events: dict[str, dict[str, Any]], sh
 
 
 def test_same_object_same_run_id_other_object_other_run_id(s3_events: dict[str, dict[str, Any]]) -> None:
-    routes = invokers.load_routes(json.dumps({"sales/": {"dag_id": "a"}, "tmp/": {"dag_id": "b"}}))
-    first = invokers.s3_invocations(s3_events["eventbridge"], routes)[0][0]
-    again = invokers.s3_invocations(s3_events["eventbridge"], routes)[0][0]
-    other = invokers.s3_invocations(s3_events["eventbridge_other"], routes)[0][0]
+    routes = dag_invokers.load_routes(json.dumps({"sales/": {"dag_id": "a"}, "tmp/": {"dag_id": "b"}}))
+    first = dag_invokers.s3_invocations(s3_events["eventbridge"], routes)[0][0]
+    again = dag_invokers.s3_invocations(s3_events["eventbridge"], routes)[0][0]
+    other = dag_invokers.s3_invocations(s3_events["eventbridge_other"], routes)[0][0]
     assert first.run_id == again.run_id != other.run_id
 
 
@@ -186,8 +187,8 @@ def test_scheduled_handler_rejects_without_calling(event: Any, stubbed: Stubber)
     ('{"x": {"dag_id": "has space"}}', "dag_id"), ('{"x": {"dag_id": "' + "d" * 51 + '"}}', "dag_id"),
 ])
 def test_bad_configuration_is_a_config_error(raw: str | None, match: str) -> None:
-    with pytest.raises(invokers.InvalidConfigError, match=match):
-        invokers.load_flows(raw)
+    with pytest.raises(dag_invokers.InvalidConfigError, match=match):
+        dag_invokers.load_flows(raw)
 
 
 # packaged handlers executed by the emulator's Lambda runtime -------------------------------------

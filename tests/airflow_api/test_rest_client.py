@@ -13,8 +13,8 @@ from local_airflow import LocalAirflow
 
 from mwaa_platform.airflow_api import importer, loadtest
 from mwaa_platform.airflow_api.cli import group
-from mwaa_platform.airflow_api.direct import DirectTransport
 from mwaa_platform.airflow_api.http import RetryPolicy
+from mwaa_platform.airflow_api.plain_airflow import DirectTransport
 from mwaa_platform.airflow_client import errors
 from mwaa_platform.airflow_client.client import AirflowClient, Progress
 

@@ -17,7 +17,7 @@ from mwaa_platform.airflow_api import handlers
 from mwaa_platform.airflow_api.mwaa_web import MwaaWebLoginTransport
 from mwaa_platform.airflow_client import errors
 from mwaa_platform.airflow_client.client import AirflowClient
-from mwaa_platform.airflow_client.invoke import InvokeRestApiTransport
+from mwaa_platform.airflow_client.invoke_rest_api import InvokeRestApiTransport
 
 pytestmark = [pytest.mark.airflow, pytest.mark.emulator, pytest.mark.slow]
 

@@ -16,13 +16,13 @@ from botocore.stub import Stubber
 from stub_http import Reply, Seen, stub
 
 from mwaa_local import ports
-from mwaa_platform.airflow_api.direct import DirectTransport
 from mwaa_platform.airflow_api.hosts import base_url
 from mwaa_platform.airflow_api.http import RetryPolicy
 from mwaa_platform.airflow_api.mwaa_web import MwaaWebLoginTransport
+from mwaa_platform.airflow_api.plain_airflow import DirectTransport
 from mwaa_platform.airflow_client import errors
 from mwaa_platform.airflow_client.client import AirflowClient
-from mwaa_platform.airflow_client.invoke import InvokeRestApiTransport
+from mwaa_platform.airflow_client.invoke_rest_api import InvokeRestApiTransport
 
 FAST = RetryPolicy(retries=3, backoff=0.01, backoff_max=0.2, connect_timeout=1, read_timeout=5)
 EMPTY = {"dags": [], "total_entries": 0}

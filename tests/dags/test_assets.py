@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from mwaa_platform.airflow_runtime import AirflowRuntime
-from mwaa_platform.dags import assets
+from mwaa_platform.dag_tooling import assets
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from mwaa_platform.dags.check import CheckResult
+from mwaa_platform.dag_tooling.check import CheckResult
 
 pytestmark = pytest.mark.airflow
 

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mwaa_platform import airflow_runtime
-from mwaa_platform.dags import cli
+from mwaa_platform.dag_tooling import cli
 
 CONSTRAINT = ('--constraint "https://raw.githubusercontent.com/apache/airflow/constraints-2.10.3/'
               'constraints-3.11.txt"')

@@ -9,7 +9,7 @@ import pytest
 from apiserver_double import ApiServerDouble
 from k8s_outputs import CLUSTER, terraform_outputs
 
-from mwaa_platform.k8s import apply, connect, manifests, spec
+from mwaa_platform.k8s import apply, eks_client, manifests, spec
 
 RBAC = "rbac.authorization.k8s.io"
 
@@ -21,7 +21,7 @@ def docs() -> list[dict[str, Any]]:
 
 @pytest.fixture
 def api(apiserver: ApiServerDouble, dummy_credentials: None) -> Iterator[Any]:
-    with connect.api_client(CLUSTER, "us-east-1", server=apiserver.url) as client:
+    with eks_client.api_client(CLUSTER, "us-east-1", server=apiserver.url) as client:
         yield client
 
 
@@ -149,7 +149,7 @@ def test_server_errors_are_not_swallowed(apiserver: ApiServerDouble, api: Any, d
 
 def test_a_bad_token_is_refused(apiserver: ApiServerDouble, dummy_credentials: None,
                                 docs: list[dict[str, Any]]) -> None:
-    with connect.api_client(CLUSTER, "us-east-1", server=apiserver.url) as client:
+    with eks_client.api_client(CLUSTER, "us-east-1", server=apiserver.url) as client:
         client.configuration.refresh_api_key_hook = None
         client.configuration.api_key = {"authorization": "Bearer not-a-token"}
         with pytest.raises(apply.ApplyError, match="HTTP 401"):
@@ -166,6 +166,6 @@ def test_unsupported_kinds_and_nameless_manifests_are_rejected(api: Any) -> None
 
 
 def test_https_without_a_ca_is_refused(dummy_credentials: None) -> None:
-    with pytest.raises(ValueError, match="CA bundle"), connect.api_client(CLUSTER, "us-east-1",
-                                                                          server="https://127.0.0.1:1"):
+    with pytest.raises(ValueError, match="CA bundle"), eks_client.api_client(CLUSTER, "us-east-1",
+                                                                             server="https://127.0.0.1:1"):
         pass

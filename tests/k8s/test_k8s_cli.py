@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from k8s_outputs import CLUSTER, terraform_outputs
 
 from mwaa_platform.cli import main
-from mwaa_platform.k8s import connect
+from mwaa_platform.k8s import eks_client
 
 
 def _outputs_file(tmp_path: Path, **overrides: object) -> Path:
@@ -97,7 +97,7 @@ def test_endpoint_and_ca_come_from_describe_cluster(aws_env: dict[str, str]) -> 
     eks = boto3.client("eks")
     eks.create_cluster(name="k8s-cli-test", roleArn=role, resourcesVpcConfig={"subnetIds": ["subnet-1", "subnet-2"]})
     try:
-        endpoint = connect.describe("k8s-cli-test", "us-east-1")
+        endpoint = eks_client.describe("k8s-cli-test", "us-east-1")
         described = eks.describe_cluster(name="k8s-cli-test")["cluster"]
         assert endpoint.server == described["endpoint"] and endpoint.server.startswith("https://")
         assert endpoint.ca_data == described["certificateAuthority"]["data"]

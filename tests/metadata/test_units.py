@@ -10,7 +10,7 @@ import boto3
 import pytest
 from cryptography.fernet import Fernet
 
-from mwaa_platform.metadata import codec, copyfmt, dbconn, jobs, policy
+from mwaa_platform.metadata import codec, copyfmt, dbconn, jobs, table_rules
 from mwaa_platform.metadata.crypto import SEALED_PREFIX, DataKey, FernetKeys, Sealer, SecretError, local_replica
 from mwaa_platform.metadata.errors import ConfigurationError, IncompleteSnapshotError
 from mwaa_platform.metadata.manifest import FileEntry, Manifest, TableEntry, new_snapshot_id, valid_snapshot_id
@@ -129,16 +129,17 @@ def test_policy_decisions() -> None:
                                            "connection", "log_template")}
     af3 = Schema(tables, "rev")
     af2 = Schema({k: v for k, v in tables.items() if k != "dag_version"}, "rev")
-    assert not policy.table_policy(tables["session"], af3).include
-    assert not policy.table_policy(tables["ab_user"], af3).include
-    assert policy.table_policy(tables["serialized_dag"], af3).include  # Airflow 3: task instances point at it
-    assert not policy.table_policy(tables["serialized_dag"], af2).include
-    unknown = policy.table_policy(tables["mine"], af3)
+    assert not table_rules.table_policy(tables["session"], af3).include
+    assert not table_rules.table_policy(tables["ab_user"], af3).include
+    assert table_rules.table_policy(tables["serialized_dag"], af3).include  # Airflow 3: task instances point at it
+    assert not table_rules.table_policy(tables["serialized_dag"], af2).include
+    unknown = table_rules.table_policy(tables["mine"], af3)
     assert unknown.include and not unknown.known  # never silently dropped
-    assert dict(policy.table_policy(tables["connection"], af3).secrets) == {"password": "is_encrypted",
-                                                                            "extra": "is_extra_encrypted"}
-    assert policy.identity_keys(_table("log_template", "id", "filename", "elasticsearch_id"),
-                                policy.table_policy(tables["log_template"], af3)) == [("filename", "elasticsearch_id")]
+    assert dict(table_rules.table_policy(tables["connection"], af3).secrets) == {"password": "is_encrypted",
+                                                                                 "extra": "is_extra_encrypted"}
+    log_template = table_rules.table_policy(tables["log_template"], af3)
+    assert table_rules.identity_keys(_table("log_template", "id", "filename", "elasticsearch_id"),
+                                     log_template) == [("filename", "elasticsearch_id")]
 
 
 def _manifest(**over: Any) -> dict[str, Any]:
@@ -253,13 +254,13 @@ def test_policy_for_tables_airflow_3_1_to_3_3_added() -> None:
              "asset_state_store", "dag_version", "asset", "asset_event", "some_future_table")
     tables = {n: _table(n, "id", "asset_id", "asset_event_id", "asset_partition_dag_run_id") for n in names}
     schema = Schema(tables, "rev")
-    decided = {n: policy.table_policy(t, schema) for n, t in tables.items()}
+    decided = {n: table_rules.table_policy(t, schema) for n, t in tables.items()}
     not_copied = {n for n, p in decided.items() if not p.include}
     assert not_copied == {"asset_watcher", "task_inlet_asset_reference", "revoked_token", "connection_test_request"}
     unknown = {n for n, p in decided.items() if not p.known}
     assert unknown == {"some_future_table"}  # copied with the default rules, flagged in the manifest
     assert {n for n, p in decided.items() if p.on_match == "keep"} >= {"team", "dag_bundle_team", "deadline_alert"}
-    refs = {(r.table, r.column, r.parent) for r in policy.soft_refs(schema)}
+    refs = {(r.table, r.column, r.parent) for r in table_rules.soft_refs(schema)}
     assert ("partitioned_asset_key_log", "asset_event_id", "asset_event") in refs
 
 

@@ -26,7 +26,7 @@ def test_the_tree_keeps_every_contract() -> None:
 def test_a_product_module_importing_the_emulator_breaks_a_contract(tmp_path: Path) -> None:
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     shutil.copytree(ROOT / "src", tmp_path / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    check = tmp_path / "src" / "mwaa_platform" / "dags" / "check.py"
+    check = tmp_path / "src" / "mwaa_platform" / "dag_tooling" / "check.py"
     check.write_text(check.read_text() + "\nfrom mwaa_local import ports  # noqa\n")
     lam = tmp_path / "src" / "mwaa_platform" / "sso" / "handler.py"
     lam.write_text(lam.read_text() + "\nfrom mwaa_platform import endpoints  # noqa\n")
@@ -34,4 +34,4 @@ def test_a_product_module_importing_the_emulator_breaks_a_contract(tmp_path: Pat
     assert done.returncode == 1
     assert "The product never imports the embedded default (mwaa_local) BROKEN" in done.stdout
     assert "Lambda packages never import each other BROKEN" in done.stdout
-    assert "mwaa_platform.dags.check -> mwaa_local" in done.stdout
+    assert "mwaa_platform.dag_tooling.check -> mwaa_local" in done.stdout

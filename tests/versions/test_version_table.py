@@ -88,7 +88,7 @@ def test_unknown_but_well_formed_version_names_the_known_ones() -> None:
 
 
 def test_dags_check_parses_with_the_newest_of_each_major() -> None:
-    from mwaa_platform.dags.cli import DEFAULT_VERSIONS
+    from mwaa_platform.dag_tooling.cli import DEFAULT_VERSIONS
 
     assert (versions.latest(2), versions.latest(3)) == DEFAULT_VERSIONS
     for version in DEFAULT_VERSIONS:

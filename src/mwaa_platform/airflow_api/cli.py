@@ -22,7 +22,7 @@ EXIT_WAIT_TIMEOUT = 3
 
 
 def _client(ctx: click.Context, pool_size: int = 10) -> AirflowClient:
-    from mwaa_platform.airflow_api.connect import make_client
+    from mwaa_platform.airflow_api.transport_factory import make_client
 
     try:
         return make_client(pool_size=pool_size, **dict(ctx.obj or {}))

@@ -1,4 +1,4 @@
-"""Lambda entry points for the DAG invokers: configuration from the environment, logic in ``invokers``.
+"""Lambda entry points for the DAG invokers: configuration from the environment, logic in ``dag_invokers``.
 
 Environment: MWAA_ENVIRONMENT_NAME, AIRFLOW_VERSION (selects /api/v1 or /api/v2 bodies without an extra
 GetEnvironment permission), FLOWS (scheduled invoker) or KEY_ROUTES and optional BUCKETS (S3 invoker).
@@ -15,9 +15,9 @@ import os
 from typing import Any
 
 from mwaa_platform import logs
-from mwaa_platform.airflow_api import invokers
+from mwaa_platform.airflow_api import dag_invokers
 from mwaa_platform.airflow_client.client import AirflowClient
-from mwaa_platform.airflow_client.invoke import InvokeRestApiTransport
+from mwaa_platform.airflow_client.invoke_rest_api import InvokeRestApiTransport
 
 logs.configure()
 log = logging.getLogger("mwaa_platform.invokers")
@@ -26,7 +26,7 @@ log = logging.getLogger("mwaa_platform.invokers")
 def _client() -> AirflowClient:
     name = os.environ.get("MWAA_ENVIRONMENT_NAME")
     if not name:
-        raise invokers.InvalidConfigError("MWAA_ENVIRONMENT_NAME is not set")
+        raise dag_invokers.InvalidConfigError("MWAA_ENVIRONMENT_NAME is not set")
     return AirflowClient(InvokeRestApiTransport(name, airflow_version=os.environ.get("AIRFLOW_VERSION") or None))
 
 
@@ -42,25 +42,25 @@ def _done(results: list[dict[str, str]], ignored: list[str] | None = None) -> di
 
 
 def scheduled(event: Any, context: Any) -> dict[str, Any]:
-    flows = invokers.load_flows(os.environ.get("FLOWS"))
+    flows = dag_invokers.load_flows(os.environ.get("FLOWS"))
     try:
-        invocation = invokers.scheduled_invocation(event, flows)
-    except invokers.InvalidEventError as exc:
+        invocation = dag_invokers.scheduled_invocation(event, flows)
+    except dag_invokers.InvalidEventError as exc:
         return _rejected("schedule", exc)
     with _client() as client:
-        return _done(invokers.dispatch(client, [invocation]))
+        return _done(dag_invokers.dispatch(client, [invocation]))
 
 
 def s3(event: Any, context: Any) -> dict[str, Any]:
-    routes = invokers.load_routes(os.environ.get("KEY_ROUTES"))
+    routes = dag_invokers.load_routes(os.environ.get("KEY_ROUTES"))
     buckets = json.loads(os.environ.get("BUCKETS") or "[]")
     try:
-        runs, ignored = invokers.s3_invocations(event, routes, buckets)
-    except invokers.InvalidEventError as exc:
+        runs, ignored = dag_invokers.s3_invocations(event, routes, buckets)
+    except dag_invokers.InvalidEventError as exc:
         return _rejected("S3", exc)
     for key in ignored:
         log.info("no route for key %s: ignored", key)
     if not runs:
         return _done([], ignored)
     with _client() as client:
-        return _done(invokers.dispatch(client, runs), ignored)
+        return _done(dag_invokers.dispatch(client, runs), ignored)

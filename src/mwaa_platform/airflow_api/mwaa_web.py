@@ -13,7 +13,7 @@ from typing import Any
 from mwaa_platform import aws
 from mwaa_platform.airflow_api.http import HttpTransport, RetryPolicy, send
 from mwaa_platform.airflow_client import errors
-from mwaa_platform.airflow_client.boto import call
+from mwaa_platform.airflow_client.boto_errors import call
 from mwaa_platform.airflow_client.transport import api_version_for
 
 LOGIN_PATHS: dict[str, str] = {"v1": "/aws_mwaa/login", "v2": "/pluginsv2/aws_mwaa/login"}

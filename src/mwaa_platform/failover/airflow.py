@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 
 from mwaa_platform.airflow_client import errors
 from mwaa_platform.airflow_client.client import AirflowClient, DagRun
-from mwaa_platform.airflow_client.invoke import MAX_PATH, InvokeRestApiTransport
+from mwaa_platform.airflow_client.invoke_rest_api import MAX_PATH, InvokeRestApiTransport
 from mwaa_platform.airflow_client.transport import segment
 
 PAGE = 100

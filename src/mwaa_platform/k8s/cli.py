@@ -53,18 +53,18 @@ def bootstrap(outputs: IO[str], output_name: str, region: str | None, server: st
 
     import base64
 
-    from mwaa_platform.k8s import apply, connect
+    from mwaa_platform.k8s import apply, eks_client
 
     ca_data = base64.b64encode(ca_file.read()).decode() if ca_file else None
     click.echo(f"cluster {spec.cluster_name} ({spec.region}): {len(docs)} objects", err=True)
     try:
-        with connect.api_client(spec.cluster_name, spec.region, server=server, ca_data=ca_data) as api:
+        with eks_client.api_client(spec.cluster_name, spec.region, server=server, ca_data=ca_data) as api:
             outcomes = apply.apply_all(
                 api, docs,
                 on_outcome=lambda o: click.echo(f"{o.action:9} {o.target}"
                                                 + (f" ({', '.join(o.fields)})" if o.fields else "")),
             )
-    except (apply.ApplyError, connect.ClusterNotReadyError, ValueError) as exc:
+    except (apply.ApplyError, eks_client.ClusterNotReadyError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     changed = sum(o.action != "unchanged" for o in outcomes)
     click.echo(f"done: {changed} changed, {len(outcomes) - changed} unchanged", err=True)

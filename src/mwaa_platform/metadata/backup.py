@@ -27,7 +27,7 @@ from typing import Any
 from psycopg2 import extensions
 from psycopg2 import sql as psql
 
-from mwaa_platform.metadata import catalog, codec, copyfmt, dbconn, objectstore, policy
+from mwaa_platform.metadata import catalog, codec, copyfmt, dbconn, objectstore, table_rules
 from mwaa_platform.metadata.crypto import DataKey, FernetKeys, Sealer
 from mwaa_platform.metadata.errors import ConfigurationError, MetadataError
 from mwaa_platform.metadata.manifest import MANIFEST, FileEntry, Manifest, TableEntry, new_snapshot_id
@@ -49,7 +49,7 @@ class BackupOptions:
     parent: str | None = None                # delta: parent snapshot id (default: the latest complete one)
     codec: str = field(default_factory=codec.default_codec)
     workers: int = 2
-    dr_dag_ids: tuple[str, ...] = policy.DEFAULT_DR_DAG_IDS
+    dr_dag_ids: tuple[str, ...] = table_rules.DEFAULT_DR_DAG_IDS
     exclude_tables: tuple[str, ...] = ()
     part_size: int = 8 * 1024 * 1024
     airflow_version: str | None = None
@@ -80,7 +80,7 @@ class _Plan:
     snapshot_id: str
     schema: Schema
     tables: list[Table]
-    policies: dict[str, policy.TablePolicy]
+    policies: dict[str, table_rules.TablePolicy]
     excluded: dict[str, str]
     filters: dict[str, psql.Composable]
     xid_condition: psql.Composable | None   # delta: rows changed since the parent
@@ -325,7 +325,7 @@ def backup(db_url: str, fernet_keys: str | None, options: BackupOptions,
 
 def _make_plan(cur: Any, snapshot_id: str, schema: Schema, options: BackupOptions, parent: Manifest | None,
                fernet_keys: str | None, s3: Any, kms: Any) -> _Plan:
-    policies = {name: policy.table_policy(t, schema) for name, t in schema.tables.items()}
+    policies = {name: table_rules.table_policy(t, schema) for name, t in schema.tables.items()}
     excluded = {n: p.reason for n, p in policies.items() if not p.include}
     for name in options.exclude_tables:
         if name in schema.tables:

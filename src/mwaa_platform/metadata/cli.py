@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from mwaa_platform.metadata import policy
+from mwaa_platform.metadata import table_rules
 from mwaa_platform.metadata.errors import MetadataError
 
 ENV_URL = "MWAA_PLATFORM_DR_BACKUP_URL"
@@ -56,7 +56,7 @@ def group(verbose: bool) -> None:
 @click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True,
               help="Parallel readers sharing the one exported snapshot.")
 @click.option("--exclude-table", multiple=True, help="Leave a table out (repeatable).")
-@click.option("--dr-dag-id", multiple=True, default=policy.DEFAULT_DR_DAG_IDS, show_default=True,
+@click.option("--dr-dag-id", multiple=True, default=table_rules.DEFAULT_DR_DAG_IDS, show_default=True,
               help="DAGs whose own runs are not backed up (the DR DAGs themselves).")
 @json_option
 def backup(location: str, db_url: str | None, kms_key_id: str, kind: str, parent: str | None, codec: str | None,
@@ -104,9 +104,9 @@ def _resolve_id(loc: Any, snapshot: str) -> str:
 @location_option
 @click.argument("snapshot", default="latest")
 @db_option
-@click.option("--strategy", type=click.Choice(list(policy.STRATEGIES)), default="replace", show_default=True,
+@click.option("--strategy", type=click.Choice(list(table_rules.STRATEGIES)), default="replace", show_default=True,
               help="Rows the target already has: replace them with the snapshot's, or skip (keep the target's).")
-@click.option("--in-flight", type=click.Choice(list(policy.IN_FLIGHT_POLICIES)), default="keep", show_default=True,
+@click.option("--in-flight", type=click.Choice(list(table_rules.IN_FLIGHT_POLICIES)), default="keep", show_default=True,
               help="Runs/tasks in flight at snapshot time: keep (Airflow's orphan/zombie handling reruns them), "
                    "rerun (cleared now) or fail.")
 @click.option("--dry-run", is_flag=True, help="Do everything, report, then roll back.")

@@ -24,7 +24,7 @@ from typing import IO, Any
 
 from psycopg2 import sql as psql
 
-from mwaa_platform.metadata import dbconn, policy
+from mwaa_platform.metadata import dbconn, table_rules
 from mwaa_platform.metadata.errors import SchemaMismatchError
 from mwaa_platform.metadata.manifest import FileEntry, Manifest, TableEntry
 from mwaa_platform.metadata.migrate import Airflow, Scratch, airflow_python
@@ -147,10 +147,10 @@ def _plan_final(scratch: Schema, target: Schema, after: _Inventory, final: Manif
     rows = {t.name: t.rows for t in after.tables.values()}
     for name in sorted(scratch.tables):
         table = scratch.tables[name]
-        pol = policy.table_policy(table, scratch)
+        pol = table_rules.table_policy(table, scratch)
         if not pol.include:
             excluded.setdefault(name, pol.reason)
-            if rows.get(name) and not name.startswith(policy._AUTH_PREFIX) and name not in final.excluded:
+            if rows.get(name) and not name.startswith(table_rules._AUTH_PREFIX) and name not in final.excluded:
                 notes.append(f"{name}: {rows[name]} rows after the migration not restored ({pol.reason})")
             continue
         dest = target.tables.get(name)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mwaa_platform.metadata import policy
+from mwaa_platform.metadata import table_rules
 from mwaa_platform.metadata.errors import ConfigurationError
 
 log = logging.getLogger("mwaa_platform.metadata")
@@ -114,10 +114,10 @@ class RestoreRequest:
         req = cls(**{k: v for k, v in conf.items() if v is not None})
         if not isinstance(req.snapshot, str) or not req.snapshot:
             raise ConfigurationError("conf.snapshot must be a snapshot id or 'latest'")
-        if req.strategy not in policy.STRATEGIES:
-            raise ConfigurationError(f"conf.strategy must be one of {list(policy.STRATEGIES)}")
-        if req.in_flight not in policy.IN_FLIGHT_POLICIES:
-            raise ConfigurationError(f"conf.in_flight must be one of {list(policy.IN_FLIGHT_POLICIES)}")
+        if req.strategy not in table_rules.STRATEGIES:
+            raise ConfigurationError(f"conf.strategy must be one of {list(table_rules.STRATEGIES)}")
+        if req.in_flight not in table_rules.IN_FLIGHT_POLICIES:
+            raise ConfigurationError(f"conf.in_flight must be one of {list(table_rules.IN_FLIGHT_POLICIES)}")
         if not isinstance(req.dry_run, bool):
             raise ConfigurationError("conf.dry_run must be true or false")
         if req.backup_url is not None and not str(req.backup_url).startswith("s3://"):

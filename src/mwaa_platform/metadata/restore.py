@@ -25,7 +25,7 @@ from typing import Any
 
 from psycopg2 import sql as psql
 
-from mwaa_platform.metadata import catalog, codec, copyfmt, dbconn, objectstore, policy
+from mwaa_platform.metadata import catalog, codec, copyfmt, dbconn, objectstore, table_rules
 from mwaa_platform.metadata.crypto import DataKey, FernetKeys, Sealer
 from mwaa_platform.metadata.errors import (
     ConfigurationError,
@@ -48,8 +48,8 @@ S = psql.SQL
 class RestoreOptions:
     location: objectstore.Location
     snapshot_id: str
-    strategy: policy.Strategy = "replace"
-    in_flight: policy.InFlight = "keep"
+    strategy: table_rules.Strategy = "replace"
+    in_flight: table_rules.InFlight = "keep"
     dry_run: bool = False
     lock_timeout_s: int = 60
     bulk_load_rows: int = 50_000
@@ -113,7 +113,7 @@ class _Ctx:
     loc: objectstore.Location
     chain: list[Manifest]
     schema: Schema
-    policies: dict[str, policy.TablePolicy]
+    policies: dict[str, table_rules.TablePolicy]
     restored: set[str]
     options: RestoreOptions
     fernet: FernetKeys
@@ -146,10 +146,10 @@ def restore(db_url: str, fernet_keys: str | None, options: RestoreOptions, kms: 
 
     A snapshot of another schema revision goes through :mod:`crossversion` (Airflow's own migrations).
     """
-    if options.strategy not in policy.STRATEGIES:
-        raise ConfigurationError(f"--strategy must be one of {', '.join(policy.STRATEGIES)}")
-    if options.in_flight not in policy.IN_FLIGHT_POLICIES:
-        raise ConfigurationError(f"--in-flight must be one of {', '.join(policy.IN_FLIGHT_POLICIES)}")
+    if options.strategy not in table_rules.STRATEGIES:
+        raise ConfigurationError(f"--strategy must be one of {', '.join(table_rules.STRATEGIES)}")
+    if options.in_flight not in table_rules.IN_FLIGHT_POLICIES:
+        raise ConfigurationError(f"--in-flight must be one of {', '.join(table_rules.IN_FLIGHT_POLICIES)}")
     s3 = objectstore.s3_client()
     chain = catalog.chain(s3, options.location, options.snapshot_id)
     checked = catalog.verify(s3, options.location, options.snapshot_id)
@@ -197,7 +197,7 @@ def restore_chain(db_url: str, fernet_keys: str | None, options: RestoreOptions,
                     (f"{options.lock_timeout_s}s",))
         schema = reflect(cur)
         casts = _lenient_casts(schema, chain[-1]) if lenient else _check_compatible(schema, chain[-1], report)
-        policies = {n: policy.table_policy(t, schema) for n, t in schema.tables.items()}
+        policies = {n: table_rules.table_policy(t, schema) for n, t in schema.tables.items()}
         has_secrets = any(e.data.rows for m in chain for e in m.tables if e.name in policies
                           and policies[e.name].secrets)
         if has_secrets and not fernet.configured:
@@ -299,7 +299,7 @@ def _run(ctx: _Ctx) -> None:
             names.remove(entry.name)
     ctx.restored = set(names)
     edges = [(fk.parent, t) for t in names for fk in ctx.schema.tables[t].foreign_keys]
-    edges += [(r.parent, r.table) for r in policy.soft_refs(ctx.schema)]
+    edges += [(r.parent, r.table) for r in table_rules.soft_refs(ctx.schema)]
     for name in dependency_order(names, edges):
         rep = ctx.report.table(name)
         t0 = time.monotonic()
@@ -397,7 +397,7 @@ def _reencrypt(ctx: _Ctx, table: Table, manifest: Manifest, entry: TableEntry, l
 def _existing_secrets(ctx: _Ctx, table: Table, entry: TableEntry) -> _Existing:
     """Target's current Fernet tokens of the secret columns, by identity (conn_id, key, or id)."""
     pol = ctx.policies[table.name]
-    keys = policy.identity_keys(table, pol)
+    keys = table_rules.identity_keys(table, pol)
     ident = list(keys[0] if keys else table.primary_key)
     cols = [c for c, _ in pol.secrets if c in entry.columns]
     if not ident or not cols:
@@ -415,7 +415,7 @@ def _existing_secrets(ctx: _Ctx, table: Table, entry: TableEntry) -> _Existing:
 def _refs(ctx: _Ctx, table: Table) -> list[tuple[tuple[str, ...], str, tuple[str, ...], bool]]:
     """(columns, parent, parent columns, declared) for foreign keys and soft references of ``table``."""
     out = [(fk.columns, fk.parent, fk.parent_columns, True) for fk in table.foreign_keys]
-    for ref in policy.soft_refs(ctx.schema):
+    for ref in table_rules.soft_refs(ctx.schema):
         if ref.table == table.name and not any(r[0] == (ref.column,) for r in out):
             out.append(((ref.column,), ref.parent, (ref.parent_column,), False))
     return out
@@ -566,7 +566,7 @@ def _in_flight(ctx: _Ctx, table: Table, relation: str) -> int:
     when = S("{}::timestamptz").format(psql.Literal(ctx.final.pg_snapshot["time"]))
     sets: list[psql.Composable] = []
     if table.name == "task_instance":
-        states = list(policy.IN_FLIGHT_TI_STATES)
+        states = list(table_rules.IN_FLIGHT_TI_STATES)
         if mode == "rerun":
             sets.append(S("state = NULL"))
         else:
@@ -577,7 +577,7 @@ def _in_flight(ctx: _Ctx, table: Table, relation: str) -> int:
     else:
         if mode == "rerun":
             return 0  # the run goes on; its cleared tasks are scheduled again
-        states = list(policy.IN_FLIGHT_RUN_STATES)
+        states = list(table_rules.IN_FLIGHT_RUN_STATES)
         sets += [S("state = 'failed'"), S("end_date = COALESCE(end_date, {})").format(when)]
     ctx.cur.execute(S("UPDATE {} SET {} WHERE state = ANY({})").format(
         I(relation), S(", ").join(sets), psql.Literal(states)))
@@ -596,7 +596,7 @@ def _compare(table: Table, alias: str, cols: list[str]) -> psql.Composable:
     return S("ROW({})").format(S(", ").join(parts))
 
 
-def _update_existing(ctx: _Ctx, table: Table, stage: str, pol: policy.TablePolicy, join: psql.Composable,
+def _update_existing(ctx: _Ctx, table: Table, stage: str, pol: table_rules.TablePolicy, join: psql.Composable,
                      matched: int, rep: TableReport) -> None:
     """What happens to snapshot rows the target already has: replace (if different), keep, or DAG state."""
     cols = [c for c in table.column_names if c not in table.primary_key]
@@ -632,7 +632,7 @@ def _insert_new(ctx: _Ctx, table: Table, stage: str, where: psql.Composable, rep
         rep.notes.append("rows colliding with different target rows on a unique key were not restored")
 
 
-def _merge_natural(ctx: _Ctx, table: Table, stage: str, pol: policy.TablePolicy, rep: TableReport) -> None:
+def _merge_natural(ctx: _Ctx, table: Table, stage: str, pol: table_rules.TablePolicy, rep: TableReport) -> None:
     pk = table.primary_key or tuple(table.column_names)
     ctx.cur.execute(S("SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM {t} t WHERE {e})) FROM {s} s")
                     .format(t=I(table.name), e=_eq("t", "s", pk), s=I(stage)))
@@ -644,7 +644,7 @@ def _merge_natural(ctx: _Ctx, table: Table, stage: str, pol: policy.TablePolicy,
         _insert_new(ctx, table, stage, where, rep, staged, matched)
 
 
-def _merge_surrogate(ctx: _Ctx, table: Table, stage: str, pol: policy.TablePolicy, rep: TableReport) -> None:
+def _merge_surrogate(ctx: _Ctx, table: Table, stage: str, pol: table_rules.TablePolicy, rep: TableReport) -> None:
     cur = ctx.cur
     sk = table.surrogate_key
     assert sk is not None
@@ -655,7 +655,7 @@ def _merge_surrogate(ctx: _Ctx, table: Table, stage: str, pol: policy.TablePolic
     staged = int(cur.fetchone()[0])
     target_empty = _is_empty(ctx, table.name)
     if not target_empty:
-        keys = policy.identity_keys(table, pol)
+        keys = table_rules.identity_keys(table, pol)
         for key in keys:
             cur.execute(S(
                 "INSERT INTO {m} SELECT DISTINCT ON (s.{k}) s.{k}, t.{k}, 'match' FROM {s} s JOIN {t} t ON {e} "

@@ -1,7 +1,7 @@
 """Reflection of the live Airflow schema from pg_catalog: tables, columns, keys, foreign keys, sequences.
 
 Nothing here is written per Airflow version: the engine reads what the database says and combines it with
-the small declared policy in :mod:`mwaa_platform.metadata.policy`.
+the small declared policy in :mod:`mwaa_platform.metadata.table_rules`.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 1. version: the target is offered and the path is allowed (in place, or a new environment only);
 2. requirements: requirements.txt resolves against the target's constraints;
 3. dags: every DAG parses in the target's real Airflow with those requirements and the plugins
-   (:func:`mwaa_platform.dags.check.check`), import errors named per file and line;
+   (:func:`mwaa_platform.dag_tooling.check.check`), import errors named per file and line;
 4. airflow3: ruff's AIR rules per file and line (:mod:`airflow3_lint`);
 5. config: options the target renames or removes (:mod:`config_lint`).
 A check that cannot run is a blocker too (an upgrade is not declared safe on missing evidence).
@@ -20,7 +20,7 @@ from typing import Any
 
 from mwaa_platform import versions
 from mwaa_platform.airflow_runtime import RuntimeUnavailableError
-from mwaa_platform.dags import check as dags_check
+from mwaa_platform.dag_tooling import check as dags_check
 from mwaa_platform.upgrade import airflow3_lint, config_lint, requirements_check
 from mwaa_platform.upgrade.findings import CheckReport, Finding
 from mwaa_platform.upgrade.inputs import Inputs

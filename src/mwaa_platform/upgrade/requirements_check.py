@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from mwaa_platform import airflow_runtime
-from mwaa_platform.dags import assets
+from mwaa_platform.dag_tooling import assets
 from mwaa_platform.paths import state_dir
 from mwaa_platform.upgrade.findings import Finding
 

@@ -1,5 +1,5 @@
 # Both invokers for one environment: a daily flow and two S3 landing prefixes.
-# Build the zip first: python scripts/package_lambda.py build/lambda/airflow_api.zip airflow_api
+# Build the zip first: python scripts/package_lambdas.py build/lambda --only airflow_api
 
 provider "aws" {}
 
@@ -10,7 +10,7 @@ variable "environment_arn" {
 }
 
 variable "lambda_zip_path" {
-  description = "Zip built by scripts/package_lambda.py with the airflow_api subpackage."
+  description = "Zip built by scripts/package_lambdas.py --only airflow_api."
   type        = string
   default     = "../../../../build/lambda/airflow_api.zip"
 }

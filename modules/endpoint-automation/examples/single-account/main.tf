@@ -1,6 +1,6 @@
 # One account: the rule on the default bus invokes the Lambda whenever an MWAA environment of this account
 # enters PENDING (create its endpoints) or DELETED (remove them). Configured by the environment only.
-# Build the Lambda first: python scripts/package_lambda.py build/lambda/endpoints.zip endpoints
+# Build the Lambda first: python scripts/package_lambdas.py build/lambda --only endpoints
 provider "aws" {}
 
 variable "lambda_zip_path" {

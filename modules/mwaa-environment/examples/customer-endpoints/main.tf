@@ -1,7 +1,7 @@
 # CUSTOMER endpoint management, applied unattended: the endpoint automation (EventBridge rule + Lambda)
 # exists before the environment, so when MWAA reports PENDING the Lambda creates the database and webserver
 # endpoints in the VPC, admits the Celery queue into the SQS endpoint policy, and the apply completes.
-# Build the Lambda first: python scripts/package_lambda.py build/lambda/endpoints.zip endpoints
+# Build the Lambda first: python scripts/package_lambdas.py build/lambda --only endpoints
 provider "aws" {}
 
 variable "name" {

@@ -21,7 +21,7 @@ variable "oidc_client_secret_arn" {
 }
 
 variable "authenticator_zip_path" {
-  description = "Authenticator zip built by scripts/package_lambda.py (make build/lambda/sso.zip)."
+  description = "Authenticator zip built by scripts/package_lambdas.py (make package writes build/lambda/sso.zip)."
   type        = string
   default     = "../../../../build/lambda/sso.zip"
 }

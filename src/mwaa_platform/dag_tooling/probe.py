@@ -1,4 +1,4 @@
-"""Runs INSIDE an Airflow runtime (``python -m mwaa_platform.dags.probe <dag folder>``): parse the folder with
+"""Runs INSIDE an Airflow runtime (``python -m mwaa_platform.dag_tooling.probe <dag folder>``): parse the folder with
 DagBag twice - safe mode on and off - and print one JSON line. Standard library + Airflow only.
 
 The caller sets ``AIRFLOW__CORE__DAGS_FOLDER`` to the same folder, so DagBag's per-file stats (whose paths

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from mwaa_platform import airflow_runtime
-from mwaa_platform.dags import assets
-from mwaa_platform.dags.probe import MARKER
+from mwaa_platform.dag_tooling import assets
+from mwaa_platform.dag_tooling.probe import MARKER
 from mwaa_platform.paths import repo_root, state_dir
 
 DEFAULT_TIMEOUT = 600.0
@@ -83,7 +83,7 @@ def run_probe(runtime: airflow_runtime.AirflowRuntime, dags_dir: Path, plugins_d
         if overlay is not None:
             env["PYTHONPATH"] = os.pathsep.join([str(overlay), *filter(None, [env.get("PYTHONPATH")])])
         try:
-            proc = subprocess.run([str(runtime.python), "-m", "mwaa_platform.dags.probe", str(folder)], env=env,
+            proc = subprocess.run([str(runtime.python), "-m", "mwaa_platform.dag_tooling.probe", str(folder)], env=env,
                                   capture_output=True, text=True, timeout=timeout, check=False, cwd=home)
         except subprocess.TimeoutExpired:
             raise CheckError(f"parsing {folder} in Airflow {runtime.version} took more than {timeout:.0f}s") from None

@@ -13,7 +13,7 @@ from typing import Any
 
 from mwaa_platform import aws
 from mwaa_platform.airflow_client import errors
-from mwaa_platform.airflow_client.boto import call
+from mwaa_platform.airflow_client.boto_errors import call
 from mwaa_platform.airflow_client.transport import ApiVersion, Params, api_version_for
 
 MAX_PATH = 64  # InvokeRestApi's Path member: 1..64 characters

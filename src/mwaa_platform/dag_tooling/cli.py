@@ -34,8 +34,8 @@ def check_cmd(versions: tuple[str, ...], dags_dir: Path, plugins_dir: Path | Non
               no_install: bool, as_json: bool) -> None:
     """Fail on import errors and on files DagBag's safe mode silently skips, in each Airflow version."""
     from mwaa_platform.airflow_runtime import RuntimeUnavailableError
-    from mwaa_platform.dags.assets import AssetError
-    from mwaa_platform.dags.check import CheckError, check
+    from mwaa_platform.dag_tooling.assets import AssetError
+    from mwaa_platform.dag_tooling.check import CheckError, check
 
     results = []
     for version in versions:
@@ -58,7 +58,7 @@ def check_cmd(versions: tuple[str, ...], dags_dir: Path, plugins_dir: Path | Non
 @click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
 def localize_cmd(src: Path, dest: Path) -> None:
     """Rewrite SRC's GitHub --constraint URL to the shipped constraints file, into DEST."""
-    from mwaa_platform.dags.assets import AssetError, localize_requirements
+    from mwaa_platform.dag_tooling.assets import AssetError, localize_requirements
 
     try:
         click.echo(localize_requirements(src, dest))
@@ -73,7 +73,7 @@ def localize_cmd(src: Path, dest: Path) -> None:
               show_default=True)
 def plugins_zip_cmd(src: Path, out: Path) -> None:
     """Build a deterministic plugins.zip from SRC."""
-    from mwaa_platform.dags.assets import AssetError, build_plugins_zip
+    from mwaa_platform.dag_tooling.assets import AssetError, build_plugins_zip
 
     try:
         digest = build_plugins_zip(src, out)

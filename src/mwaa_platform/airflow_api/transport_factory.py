@@ -19,14 +19,14 @@ def make_transport(*, environment: str | None = None, via: Via = "web", region: 
     if bool(environment) == bool(url):
         raise ValueError("give either an MWAA environment name or an Airflow URL (not both, not neither)")
     if url:
-        from mwaa_platform.airflow_api.direct import DirectTransport
         from mwaa_platform.airflow_api.http import RetryPolicy
+        from mwaa_platform.airflow_api.plain_airflow import DirectTransport
 
         return DirectTransport(url, username or "", password or "", api_version,
                                RetryPolicy(retries=retries, read_timeout=read_timeout), pool_size)
     assert environment is not None
     if via == "invoke":
-        from mwaa_platform.airflow_client.invoke import InvokeRestApiTransport
+        from mwaa_platform.airflow_client.invoke_rest_api import InvokeRestApiTransport
 
         return InvokeRestApiTransport(environment, region, boto_session, airflow_version, retries=retries)
     if via == "web":
