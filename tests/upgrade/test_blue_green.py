@@ -29,10 +29,18 @@ pytestmark = [pytest.mark.emulator, pytest.mark.airflow, pytest.mark.slow]
 
 
 def _backup_now(rest: AirflowRest, run_id: str) -> None:
-    """A full snapshot before the upgrade (the DR schedule's job; here one manual run of the paused DAG)."""
+    """A full snapshot before the upgrade (the DR schedule's job; here one manual run of the paused DAG).
+
+    Unpausing also lets the scheduler create the DAG's own ``@once`` run (max_active_runs=1 queues it behind the
+    manual one): it must end before the DAG is paused again, or it takes its snapshot after the test's next run
+    and the final delta has nothing left to carry (seen at load 7: ``rows["dag_run"] == 0``)."""
     rest.set_paused("dr_backup", False)
     try:
         assert run_and_wait(rest, run_id, "dr_backup", timeout=600) == "success"
+        deadline = time.monotonic() + 600
+        while rest.unfinished_runs("dr_backup"):
+            assert time.monotonic() < deadline, "a dr_backup run still unfinished after 600 s"
+            time.sleep(2)
     finally:
         rest.set_paused("dr_backup", True)
 

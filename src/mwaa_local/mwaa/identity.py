@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import threading
 from dataclasses import dataclass
@@ -51,9 +52,29 @@ def session(access_key_id: str, region: str) -> boto3.session.Session:
                                  region_name=region)
 
 
+_CLIENTS: dict[tuple[str, str, str, str], Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+_CLIENTS_MAX = 256
+
+
 def client(service: str, access_key_id: str, region: str, **overrides: Any) -> Any:
-    """A client to the emulator (AWS_ENDPOINT_URL of this process) acting as ``access_key_id``."""
-    return aws.client(service, region, session=session(access_key_id, region), **overrides)
+    """A client to the emulator (AWS_ENDPOINT_URL of this process) acting as ``access_key_id``.
+
+    Clients are kept per (service, key, region, overrides): a new boto3 session parses the service's model again
+    (~60 ms of CPU), and the log shipper, the metrics and the DAG sync ask for clients every few seconds per
+    environment. boto3 clients are thread-safe; the endpoint is this process's and never changes while it runs.
+    """
+    endpoints = (os.environ.get("AWS_ENDPOINT_URL"), os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}"))
+    key = (service, access_key_id, region, repr((endpoints, sorted(overrides.items()))))
+    with _CLIENTS_LOCK:
+        found = _CLIENTS.get(key)
+    if found is not None:
+        return found
+    made = aws.client(service, region, session=session(access_key_id, region), **overrides)
+    with _CLIENTS_LOCK:
+        if len(_CLIENTS) >= _CLIENTS_MAX:
+            _CLIENTS.pop(next(iter(_CLIENTS)))  # the oldest: access keys of long-gone sessions
+        return _CLIENTS.setdefault(key, made)
 
 
 class Resolver:
