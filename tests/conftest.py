@@ -28,7 +28,6 @@ TESTS = REPO / "tests"
 LONGEST_FIRST = (
     "terraform/test_platform_e2e.py",
     "metadata/test_cross_version.py",
-    "terraform/test_platform_capabilities.py",
     "upgrade/test_blue_green.py",
     "metadata/test_airflow.py",
     "terraform/test_shared_vpc_root.py",

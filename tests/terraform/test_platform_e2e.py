@@ -2,15 +2,20 @@
 take (scripts/tf.sh: S3 backend in the emulator, workspace per region), re-plans with no changes, and
 destroys leaving no VPC behind.
 
-SSO, the DAG invokers and the cross-account pipeline of local.tfvars are switched off by a later -var-file:
-test_platform_capabilities.py applies, wires, re-plans and destroys exactly those (and `make demo` runs all of
-local.tfvars), so this test spends its time on what only it covers: two regions, DR, EKS, the endpoint automation."""
+The primary region applies terraform/envs/local.tfvars whole: two regions, DR (warm standby), EKS, the endpoint
+automation, and SSO, the DAG invokers and the cross-account pipeline, each wired to the environment. The
+secondary switches SSO off by a later -var-file (the primary covers it; the invokers and the pipeline are
+primary-only). One apply per region serves every check: the platform's resources are applied once, not once per
+capability (this file was two, 640 s of CI between them).
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,19 +33,31 @@ from mwaa_local.postgres import Cluster
 
 REPO = Path(__file__).resolve().parents[2]
 REGIONS = ("us-east-1", "us-west-2")
+PRIMARY = REGIONS[0]
+PRODUCER = "111111111111"  # cross_account_data.producer_role_arn in local.tfvars
 
 pytestmark = [pytest.mark.terraform, pytest.mark.slow]
 
 
-FOCUS = {"sso": {"enabled": False}, "dag_invokers": {"enabled": False}, "cross_account_data": {"enabled": False}}
-
-
 def _tf(action: str, region: str, env: dict[str, str], *extra: str) -> subprocess.CompletedProcess[str]:
-    var_file = Path(env["MWAA_PLATFORM_STATE"]) / "focus.tfvars.json"
-    var_file.write_text(json.dumps(FOCUS))
-    return subprocess.run([str(REPO / "scripts" / "tf.sh"), action, "platform", "local", region, "-no-color",
-                           f"-var-file={var_file}", *extra],
-                          env=env, capture_output=True, text=True, timeout=900, check=False)
+    state = Path(env["MWAA_PLATFORM_STATE"])
+    args = [] if action == "output" else [f"-var-file={state / f'{region}.tfvars.json'}"]
+    result = subprocess.run([str(REPO / "scripts" / "tf.sh"), action, "platform", "local", region, "-no-color",
+                             *args, *extra], env=env, capture_output=True, text=True, timeout=1500, check=False)
+    (state / f"terraform-{action}-{region}.log").write_text(result.stdout + result.stderr)  # the whole story
+    return result
+
+
+def _var_files(state: Path) -> None:
+    """The test's own copy of the Lambda zips (a `make package` elsewhere during the test would show up as drift);
+    the secondary without SSO."""
+    zips = state / "lambda"
+    shutil.copytree(REPO / "build" / "lambda", zips)
+    for region in REGIONS:
+        focus: dict[str, Any] = {"lambda_zip_dir": str(zips)}
+        if region != PRIMARY:
+            focus["sso"] = {"enabled": False}
+        (state / f"{region}.tfvars.json").write_text(json.dumps(focus))
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +93,51 @@ def _client(service: str, region: str, emulator: Emulator, mwaa: LocalMwaa) -> A
     return session.client(service, endpoint_url=emulator.endpoint)
 
 
+def _session(emulator: Emulator, account: str | None = None) -> boto3.session.Session:
+    env = emulator.env(PRIMARY)
+    session = boto3.session.Session(aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+                                    aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"], region_name=PRIMARY)
+    if account is None:
+        return session
+    creds = session.client("sts", endpoint_url=emulator.endpoint).assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/terraform-data-producer", RoleSessionName="test")["Credentials"]
+    return boto3.session.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                                 aws_session_token=creds["SessionToken"], region_name=PRIMARY)
+
+
+def _check_capabilities(emulator: Emulator, environment: dict[str, Any], outputs: dict[str, Any]) -> None:
+    """SSO, the DAG invokers and the cross-account pipeline, each wired to the primary's environment."""
+    b = _session(emulator)  # account B: this stack's
+    # SSO: an internal ALB in the environment's VPC, grants table, authenticator naming this environment
+    sso = outputs["sso"]
+    lb = b.client("elbv2", endpoint_url=emulator.endpoint).describe_load_balancers(
+        LoadBalancerArns=[sso["alb_arn"]])["LoadBalancers"][0]
+    assert lb["Scheme"] == "internal" and lb["VpcId"] == outputs["vpc_id"]
+    assert set(sso["login_urls"]) == {"local"}
+    assert sso["table_name"] in b.client("dynamodb", endpoint_url=emulator.endpoint).list_tables()["TableNames"]
+
+    # DAG invokers: one schedule per flow, the function allowed InvokeRestApi on this environment only
+    invokers = outputs["dag_invokers"]
+    assert set(invokers["schedule_arns"]) == {"nightly_setup_teardown"}
+    fn = b.client("lambda", endpoint_url=emulator.endpoint).get_function(
+        FunctionName=invokers["scheduled_function_arn"])["Configuration"]
+    role = fn["Role"].rsplit("/", 1)[-1]
+    iam = b.client("iam", endpoint_url=emulator.endpoint)
+    documents = [iam.get_role_policy(RoleName=role, PolicyName=n)["PolicyDocument"]
+                 for n in iam.list_role_policies(RoleName=role)["PolicyNames"]]
+    assert environment["Arn"] in json.dumps(documents)
+
+    # cross-account data: account A's buckets, the execution role's pipeline policy, the secrets backend
+    data = outputs["cross_account_data"]
+    assert data["producer_account_id"] == PRODUCER and data["redshift_workgroup_name"] is None
+    a_buckets = [x["Name"] for x in _session(emulator, PRODUCER).client(
+        "s3", endpoint_url=emulator.endpoint).list_buckets()["Buckets"]]
+    assert {data["input_bucket_name"], data["output_bucket_name"]} <= set(a_buckets)
+    execution_role = environment["ExecutionRoleArn"].rsplit("/", 1)[-1]
+    assert "mwaa-local-data-data-pipeline" in iam.list_role_policies(RoleName=execution_role)["PolicyNames"]
+    assert environment["AirflowConfigurationOptions"]["secrets.backend"].endswith("SecretsManagerBackend")
+
+
 def _platform_vpcs(ec2: Any) -> list[str]:
     vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:mwaa-platform:environment", "Values": ["local"]}])["Vpcs"]
     return [v["VpcId"] for v in vpcs]
@@ -89,18 +151,29 @@ def _endpoints_for(ec2: Any, service_name: str) -> list[dict[str, Any]]:
 def test_platform_two_regions_apply_replan_destroy(emulator: Emulator, platform_mwaa: LocalMwaa,
                                                    tmp_path: Path) -> None:
     """Both regions apply (warm standby: an environment in each), the CUSTOMER environment goes PENDING ->
-    our Lambda creates its endpoints -> AVAILABLE with nobody doing anything, re-plan is clean, destroy removes
-    everything including the endpoints the Lambda made."""
+    our Lambda creates its endpoints -> AVAILABLE with nobody doing anything, the primary's SSO, invokers and
+    pipeline are wired to its environment, re-plan is clean, destroy removes everything including the endpoints
+    the Lambda made."""
+    _var_files(tmp_path)
     applied: list[str] = []
     service_names: dict[str, list[str]] = {}
+    timings: dict[str, float] = {}
     try:
         for region in REGIONS:
             env = _env(emulator, region, tmp_path, platform_mwaa)
+            started = time.monotonic()
             result = _tf("apply", region, env)
+            timings[f"apply {region}"] = time.monotonic() - started
             assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
             applied.append(region)
             ec2 = _client("ec2", region, emulator, platform_mwaa)
-            assert len(_platform_vpcs(ec2)) == 1  # (cross_account_data's Redshift VPC is switched off here)
+            outputs = {k: v["value"] for k, v in json.loads(_tf("output", region, env, "-json").stdout).items()
+                       if not v.get("sensitive")}
+            vpcs = _platform_vpcs(ec2)
+            expected = {outputs["vpc_id"]}
+            if region == PRIMARY:  # and the cross-account pipeline's Redshift VPC
+                expected.add(outputs["cross_account_data"]["redshift_vpc_id"])
+            assert set(vpcs) == expected, (vpcs, expected)
             mwaa = _client("mwaa", region, emulator, platform_mwaa)
             environment = mwaa.get_environment(Name="mwaa-local")["Environment"]
             assert environment["EndpointManagement"] == "CUSTOMER"
@@ -111,22 +184,32 @@ def test_platform_two_regions_apply_replan_destroy(emulator: Emulator, platform_
                   180, f"mwaa-local in {region} to become AVAILABLE")
             for name in names:  # PRIVATE_ONLY: database and webserver endpoints, exactly one each
                 assert len(_endpoints_for(ec2, name)) == 1, name
+            if region == PRIMARY:
+                _check_capabilities(emulator, mwaa.get_environment(Name="mwaa-local")["Environment"], outputs)
+            else:
+                assert outputs.get("sso") is None and outputs.get("dag_invokers") is None, outputs  # null: not listed
 
         for region in REGIONS:
+            started = time.monotonic()
             result = _tf("plan", region, _env(emulator, region, tmp_path, platform_mwaa), "-detailed-exitcode")
+            timings[f"re-plan {region}"] = time.monotonic() - started
             assert result.returncode == 0, f"drift in {region}:\n{result.stdout[-4000:]}{result.stderr[-2000:]}"
 
         # state lives in the emulator's S3, one workspace per region
-        s3 = _client("s3", "us-east-1", emulator, platform_mwaa)
+        s3 = _client("s3", PRIMARY, emulator, platform_mwaa)
         keys = {o["Key"] for o in s3.list_objects_v2(Bucket="mwaa-platform-local-tfstate")["Contents"]}
         assert {f"env:/{r}/platform/terraform.tfstate" for r in REGIONS} <= keys
     finally:
         for region in reversed(applied):
+            started = time.monotonic()
             result = _tf("destroy", region, _env(emulator, region, tmp_path, platform_mwaa))
+            timings[f"destroy {region}"] = time.monotonic() - started
             assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        print("timings (s): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
     for region in REGIONS:
         ec2 = _client("ec2", region, emulator, platform_mwaa)
         assert _platform_vpcs(ec2) == []
         for name in service_names.get(region, []):
             assert _endpoints_for(ec2, name) == [], f"endpoint for {name} left behind in {region}"
         assert _client("mwaa", region, emulator, platform_mwaa).list_environments()["Environments"] == []
+        assert not _client("elbv2", region, emulator, platform_mwaa).describe_load_balancers()["LoadBalancers"]

@@ -133,6 +133,7 @@ def ensure(version: str, extra_requirements: list[str] | None = None) -> Airflow
             return rt
         env = {**os.environ, "UV_PYTHON_PREFERENCE": "only-system", "VIRTUAL_ENV": str(rt.venv)}
         env.setdefault("UV_CACHE_DIR", str(state_dir() / "cache" / "uv"))
+        env.setdefault("UV_COMPILE_BYTECODE", "1")  # every Airflow process imports it: compile once, not per start
         uv = uv_path()
         if not rt.python.exists():
             subprocess.run([uv, "venv", "-q", "--python", find_python(py_version), str(rt.venv)], check=True, env=env)
@@ -154,6 +155,7 @@ def ensure_celery(version: str) -> AirflowRuntime:
         if not (rt.venv / CELERY_MARKER).exists():
             env = {**os.environ, "UV_PYTHON_PREFERENCE": "only-system", "VIRTUAL_ENV": str(rt.venv)}
             env.setdefault("UV_CACHE_DIR", str(state_dir() / "cache" / "uv"))
+            env.setdefault("UV_COMPILE_BYTECODE", "1")
             reqs = [f"apache-airflow[{EXTRAS},{CELERY_EXTRA}]=={version}", *CELERY_REQUIREMENTS]
             subprocess.run([uv_path(), "pip", "install", "-q", "-c", str(constraints), *reqs], check=True, env=env)
             (rt.venv / CELERY_MARKER).write_text(version)
