@@ -194,13 +194,14 @@ pytest: setup package ## the Python test suite (starts and stops its own emulato
 	 if [ $$rc = 5 ]; then echo "pytest collected no tests: that is a failure" >&2; exit 1; fi; exit $$rc
 
 .PHONY: test gates-niced
-test: lint package $(STATE)/tf-plugin-cache.stamp ## every gate: lint, then pytest with validate + terraform test (one job per file) + checkov + schema gate beside it at the lowest CPU priority
+test: lint $(STATE)/tf-plugin-cache.stamp ## every gate: lint, then pytest with validate + terraform test (one job per file) + checkov + schema gate beside it at the lowest CPU priority
 	@$(MAKE) -j2 --output-sync=line pytest gates-niced
 	@echo "make test: all gates passed"
 
 # pytest leaves a core idle about a fifth of its time (its tests wait on Airflow, the emulator and each other):
 # the gates run beside it at nice 19, so they take what pytest leaves and barely slow it down. Everything both
-# share (venvs, checkov, the Terraform CLI config and plugin cache, the Lambda zips) is made before they split.
+# share (venvs, checkov, the Terraform CLI config and plugin cache) is made before they split; the Lambda zips are
+# pytest's alone.
 gates-niced:
 	@nice -n 19 $(MAKE) -j$(GATE_JOBS) --output-sync=target validate tftest scan schema-gate
 

@@ -23,8 +23,8 @@ from mwaa_platform import airflow_runtime
 
 REPO = Path(__file__).resolve().parents[1]
 TESTS = REPO / "tests"
-# The longest files first (measured wall times in CI's --durations), so that with two xdist workers
-# (--dist loadfile) no long file starts last and leaves one worker idle while the other finishes it.
+# The longest files first (measured wall times in CI's --durations), so that with the xdist workers
+# (--dist loadfile) no long file starts last and leaves the other workers idle while one finishes it.
 LONGEST_FIRST = (
     "terraform/test_platform_e2e.py",
     "metadata/test_cross_version.py",
