@@ -65,7 +65,7 @@ $(UV):
 $(STATE)/setup.stamp: pyproject.toml | $(UV)
 	$(UV) venv -q --allow-existing --python $(BOOTSTRAP_PYTHON) $(VENV)
 	VIRTUAL_ENV=$(VENV) $(UV) pip install -q -e ".[dev]"
-	@$(VENV)/bin/python -m compileall -q -j0 src >/dev/null  # the editable project too (UV_COMPILE_BYTECODE below)
+	@$(VENV)/bin/python -m compileall -q -j0 src >/dev/null  # the editable project too (UV_COMPILE_BYTECODE above)
 	@touch $@
 
 $(CHECKOV): | $(UV)

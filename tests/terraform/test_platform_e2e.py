@@ -23,7 +23,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
-from tfhelpers import wait_for
+from tfhelpers import owner_session, participant_session, wait_for
 
 from mwaa_local import ports
 from mwaa_local.emulator import Emulator
@@ -93,21 +93,9 @@ def _client(service: str, region: str, emulator: Emulator, mwaa: LocalMwaa) -> A
     return session.client(service, endpoint_url=emulator.endpoint)
 
 
-def _session(emulator: Emulator, account: str | None = None) -> boto3.session.Session:
-    env = emulator.env(PRIMARY)
-    session = boto3.session.Session(aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-                                    aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"], region_name=PRIMARY)
-    if account is None:
-        return session
-    creds = session.client("sts", endpoint_url=emulator.endpoint).assume_role(
-        RoleArn=f"arn:aws:iam::{account}:role/terraform-data-producer", RoleSessionName="test")["Credentials"]
-    return boto3.session.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                                 aws_session_token=creds["SessionToken"], region_name=PRIMARY)
-
-
 def _check_capabilities(emulator: Emulator, environment: dict[str, Any], outputs: dict[str, Any]) -> None:
     """SSO, the DAG invokers and the cross-account pipeline, each wired to the primary's environment."""
-    b = _session(emulator)  # account B: this stack's
+    b = owner_session(emulator, PRIMARY)  # account B: this stack's
     # SSO: an internal ALB in the environment's VPC, grants table, authenticator naming this environment
     sso = outputs["sso"]
     lb = b.client("elbv2", endpoint_url=emulator.endpoint).describe_load_balancers(
@@ -130,8 +118,8 @@ def _check_capabilities(emulator: Emulator, environment: dict[str, Any], outputs
     # cross-account data: account A's buckets, the execution role's pipeline policy, the secrets backend
     data = outputs["cross_account_data"]
     assert data["producer_account_id"] == PRODUCER and data["redshift_workgroup_name"] is None
-    a_buckets = [x["Name"] for x in _session(emulator, PRODUCER).client(
-        "s3", endpoint_url=emulator.endpoint).list_buckets()["Buckets"]]
+    a = participant_session(emulator, PRIMARY, PRODUCER, role="terraform-data-producer")  # account A
+    a_buckets = [x["Name"] for x in a.client("s3", endpoint_url=emulator.endpoint).list_buckets()["Buckets"]]
     assert {data["input_bucket_name"], data["output_bucket_name"]} <= set(a_buckets)
     execution_role = environment["ExecutionRoleArn"].rsplit("/", 1)[-1]
     assert "mwaa-local-data-data-pipeline" in iam.list_role_policies(RoleName=execution_role)["PolicyNames"]

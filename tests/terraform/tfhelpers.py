@@ -195,10 +195,11 @@ def owner_session(emulator: Any, region: str) -> boto3.session.Session:
                                  aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"], region_name=region)
 
 
-def participant_session(emulator: Any, region: str, account: str = PARTICIPANT) -> boto3.session.Session:
+def participant_session(emulator: Any, region: str, account: str = PARTICIPANT,
+                        role: str = "mwaa-platform-terraform") -> boto3.session.Session:
     """A boto3 session in ``account``, through STS AssumeRole (how moto places a caller in another account)."""
     sts = owner_session(emulator, region).client("sts", endpoint_url=emulator.endpoint)
-    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/mwaa-platform-terraform",
+    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{role}",
                             RoleSessionName="pytest")["Credentials"]
     return boto3.session.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
                                  aws_session_token=creds["SessionToken"], region_name=region)

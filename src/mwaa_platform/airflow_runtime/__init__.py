@@ -115,6 +115,15 @@ def runtime(version: str) -> AirflowRuntime:
     return AirflowRuntime(version, state_dir() / "airflow" / version)
 
 
+def _uv_env(rt: AirflowRuntime) -> dict[str, str]:
+    """uv's environment for installing into ``rt``: the system Python, the project's cache, and bytecode compiled
+    at install (every Airflow process imports the runtime: compile once, not at each start)."""
+    env = {**os.environ, "UV_PYTHON_PREFERENCE": "only-system", "VIRTUAL_ENV": str(rt.venv)}
+    env.setdefault("UV_CACHE_DIR", str(state_dir() / "cache" / "uv"))
+    env.setdefault("UV_COMPILE_BYTECODE", "1")
+    return env
+
+
 def ensure(version: str, extra_requirements: list[str] | None = None) -> AirflowRuntime:
     """Create (once) and return the runtime for ``version``; safe to call concurrently."""
     versions = available_versions()
@@ -131,9 +140,7 @@ def ensure(version: str, extra_requirements: list[str] | None = None) -> Airflow
         fcntl.flock(lock, fcntl.LOCK_EX)
         if rt.ready() and not extra_requirements:
             return rt
-        env = {**os.environ, "UV_PYTHON_PREFERENCE": "only-system", "VIRTUAL_ENV": str(rt.venv)}
-        env.setdefault("UV_CACHE_DIR", str(state_dir() / "cache" / "uv"))
-        env.setdefault("UV_COMPILE_BYTECODE", "1")  # every Airflow process imports it: compile once, not per start
+        env = _uv_env(rt)
         uv = uv_path()
         if not rt.python.exists():
             subprocess.run([uv, "venv", "-q", "--python", find_python(py_version), str(rt.venv)], check=True, env=env)
@@ -153,9 +160,7 @@ def ensure_celery(version: str) -> AirflowRuntime:
     with open(rt.venv.parent / f".{version}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (rt.venv / CELERY_MARKER).exists():
-            env = {**os.environ, "UV_PYTHON_PREFERENCE": "only-system", "VIRTUAL_ENV": str(rt.venv)}
-            env.setdefault("UV_CACHE_DIR", str(state_dir() / "cache" / "uv"))
-            env.setdefault("UV_COMPILE_BYTECODE", "1")
+            env = _uv_env(rt)
             reqs = [f"apache-airflow[{EXTRAS},{CELERY_EXTRA}]=={version}", *CELERY_REQUIREMENTS]
             subprocess.run([uv_path(), "pip", "install", "-q", "-c", str(constraints), *reqs], check=True, env=env)
             (rt.venv / CELERY_MARKER).write_text(version)
