@@ -78,6 +78,7 @@ locals {
     restore_dag_id                 = var.restore.restore_dag_id
     backup_dag_id                  = var.restore.backup_dag_id
     restore_strategy               = var.restore.strategy
+    restore_in_flight              = var.restore.in_flight
     restore_timeout_seconds        = var.timeouts.restore
     wait_available_timeout_seconds = var.timeouts.wait_available
     poll_seconds                   = var.timeouts.poll

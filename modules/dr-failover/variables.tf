@@ -202,12 +202,13 @@ variable "secondary_environment" {
 }
 
 variable "restore" {
-  description = "The restore DAG run: dag ids of the restore, backup (failback) and verification DAGs, the restore strategy, and whether fencing must succeed before the secondary runs anything."
+  description = "The restore DAG run: dag ids of the restore, backup (failback) and verification DAGs, the restore strategy, what becomes of the tasks that were queued or running in the snapshot (in_flight: rerun = the secondary runs them again, fail, keep), and whether fencing must succeed before the secondary runs anything."
   type = object({
     restore_dag_id   = optional(string, "dr_restore")
     backup_dag_id    = optional(string, "dr_backup")
     verify_dag_id    = optional(string)
     strategy         = optional(string, "replace")
+    in_flight        = optional(string, "rerun")
     require_fencing  = optional(bool, false)
     never_pause_dags = optional(list(string), ["dr_restore"])
   })
@@ -217,6 +218,11 @@ variable "restore" {
   validation {
     condition     = contains(["replace", "skip"], var.restore.strategy)
     error_message = "restore.strategy must be \"replace\" or \"skip\"."
+  }
+
+  validation {
+    condition     = contains(["rerun", "fail", "keep"], var.restore.in_flight)
+    error_message = "restore.in_flight must be \"rerun\" (tasks queued or running in the snapshot died with the region: the secondary runs them again), \"fail\" (marked failed, for tasks that must not run twice) or \"keep\" (left as they were)."
   }
 }
 

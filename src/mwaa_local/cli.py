@@ -141,7 +141,7 @@ def status(emulator_port: int, mwaa_port: int, pg_port: int, region: str, as_jso
 # -- debugging ---------------------------------------------------------------------------------------------
 @group.group("mwaa")
 def mwaa_group() -> None:
-    """Debug the local MWAA's environments (list, kill-scheduler, restart, logs)."""
+    """Debug the local MWAA's environments (list, kill-scheduler, kill-region, restart, logs)."""
 
 
 def _env_path(name: str, region: str, account: str) -> str:
@@ -190,6 +190,15 @@ def kill_scheduler(name: str, region: str, account: str) -> None:
     """SIGKILL an environment's scheduler (a regional failure: the heartbeat stops)."""
     killed = _admin("POST", f"{_env_path(name, region, account)}/kill-scheduler").json()["killed"]
     click.echo("scheduler killed" if killed else "the scheduler was not running")
+
+
+@mwaa_group.command("kill-region")
+@_with_env
+def kill_region(name: str, region: str, account: str) -> None:
+    """SIGKILL an environment's scheduler, Celery workers, triggerer and DAG processor (the region is gone; the
+    MWAA API stays): running tasks die, what is queued in SQS stays there."""
+    killed = _admin("POST", f"{_env_path(name, region, account)}/kill-region").json()["killed"]
+    click.echo(f"killed: {', '.join(killed)}" if killed else "nothing was running")
 
 
 @mwaa_group.command("restart")

@@ -7,12 +7,17 @@
  3. steady    the primary runs a workload DAG and backs up every minute; the secondary is a paused twin (warm
               standby) or only the recovery kit (backup_restore: role, key, security group, endpoint automation);
               backups and DAGs replicate (EMULATED: mwaa_local.replication, moto does not replicate)
- 4. kill      SIGKILL of the primary's scheduler (its heartbeat stops: a regional failure)
- 5. failover  EventBridge Scheduler -> Step Functions -> the failover Lambdas detect, fence, (backup_restore:
+ 4. in flight two runs of drill_inflight: one a replicated snapshot carries (its tasks running on the Celery
+              worker), one newer than any snapshot (running, and queued in SQS behind the others)
+ 5. kill      SIGKILL of the primary's scheduler, Celery workers, triggerer and DAG processor (a regional failure;
+              the MWAA API stays, for fencing)
+ 6. failover  EventBridge Scheduler -> Step Functions -> the failover Lambdas detect, fence, (backup_restore:
               CreateEnvironment from the stored configuration, wait for AVAILABLE,) restore, unpause, verify,
               notify and release: the drill only watches the state table
- 6. verify    rows per table equal to the restored snapshot, the active DAGs unpaused, a new run succeeded
- 7. report    detection time, restore time, data-loss window (RPO), RTO; text, JSON and a timeline PNG
+ 7. verify    rows per table equal to the restored snapshot, the active DAGs unpaused, a new run succeeded
+ 8. report    detection time, restore time, data-loss window (RPO), RTO, and what became of each task in flight
+              (rerun by the secondary per the restore's in_flight policy, or lost with the region); text, JSON and
+              a timeline PNG
 
 Targets (warm standby): detection + restore + unpause <= 120 s after the primary dies; RPO <= backup interval.
 backup_restore has no RTO target here (MWAA takes 20-30+ min to create an environment; the local one far less):
@@ -107,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         drill.prepare()
         drill.replicate_in_background(stop)
         drill.steady()
+        drill.start_in_flight()
         drill.kill()
         doc = drill.watch_failover()
         report["timeline"] = drill.timeline(doc)
@@ -120,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         report["result"] = "failover completed and verified" if ok else "failover completed, verification FAILED"
         report["state"] = {"active_region": doc.get("active_region"), "history": doc.get("history", [])[-12:]}
         report["runbook_status"] = drill.runbook_status()
+        report["in_flight"] = drill.in_flight_outcome(doc)
     except Exception as exc:
         report["error"] = f"{type(exc).__name__}: {exc}"
         report["result"] = "FAILED"

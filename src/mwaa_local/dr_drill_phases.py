@@ -19,6 +19,8 @@ from typing import Any
 import psycopg2
 from botocore.exceptions import ClientError
 
+from mwaa_local.dr_drill_inflight import DAG_SOURCE as INFLIGHT_SOURCE
+from mwaa_local.dr_drill_inflight import InFlight
 from mwaa_local.dr_drill_report import target_rto
 from mwaa_local.dr_drill_stack import (
     ACTIVE_IN_PRIMARY,
@@ -26,6 +28,7 @@ from mwaa_local.dr_drill_stack import (
     DR_NAME,
     ENV,
     ENVIRONMENT,
+    INFLIGHT_DAG,
     PRIMARY,
     REPO,
     SECONDARY,
@@ -59,6 +62,7 @@ class Drill:
     events: dict[str, datetime] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
     full_outputs: bool = False                  # --demo --full-outputs: every root output, not only the summary
+    in_flight: InFlight | None = None           # the runs in flight at the kill (mwaa_local.dr_drill_inflight)
 
     def mark(self, name: str, when: datetime | None = None) -> None:
         self.events[name] = when or now()
@@ -114,11 +118,12 @@ class Drill:
                 Name=ENVIRONMENT)["Environment"]["Status"] == "AVAILABLE", timeout=900, every=5)
             env = client("mwaa", region).get_environment(Name=ENVIRONMENT)["Environment"]
             bucket = env["SourceBucketArn"].split(":::")[-1]
-            client("s3", region).put_object(Bucket=bucket, Key=f"{env['DagS3Path'].strip('/')}/drill_workload.py",
-                                            Body=WORKLOAD.encode())
+            for name, source in ((WORKLOAD_DAG, WORKLOAD), (INFLIGHT_DAG, INFLIGHT_SOURCE)):
+                client("s3", region).put_object(Bucket=bucket, Key=f"{env['DagS3Path'].strip('/')}/{name}.py",
+                                                Body=source.encode())
         for region in self.regions_with_environment:
             wait_for(f"DAGs parsed in {region}", lambda r=region: all(rest(r).dag(d) for d in (
-                WORKLOAD_DAG, "dr_backup", "dr_restore")), timeout=600, every=5)
+                WORKLOAD_DAG, INFLIGHT_DAG, "dr_backup", "dr_restore")), timeout=600, every=5)
         primary = rest(PRIMARY)
         for dag_id in ACTIVE_IN_PRIMARY:
             primary.set_paused(dag_id, False)
@@ -176,7 +181,7 @@ class Drill:
         env = client("mwaa", PRIMARY).get_environment(Name=ENVIRONMENT)["Environment"]
         prefix = env["DagS3Path"].strip("/")
         s3 = client("s3", SECONDARY)
-        for name in (f"{WORKLOAD_DAG}.py", "dr_restore.py", "dr_backup.py"):
+        for name in (f"{WORKLOAD_DAG}.py", f"{INFLIGHT_DAG}.py", "dr_restore.py", "dr_backup.py"):
             try:
                 s3.head_object(Bucket=f"{DR_NAME}-dags-{ACCOUNT_ID}-{SECONDARY}", Key=f"{prefix}/{name}")
             except ClientError:  # not replicated yet (404)
@@ -208,11 +213,36 @@ class Drill:
                           "output": (desc.get("output") or "")[:1500]})
         return {"executions": found}
 
+    def start_in_flight(self) -> None:
+        """Work in flight when the region dies: one run a snapshot carries, one it cannot."""
+        replica = f"s3://{DR_NAME}-backup-{ACCOUNT_ID}-{SECONDARY}/{ENV}"
+        self.in_flight = InFlight(self.stack, lambda after: any(
+            m.get("created_at", "") > after for m in self.snapshots(replica)))
+        self.in_flight.before_kill()
+        self.mark("in_flight_started")
+
     def kill(self) -> None:
-        answer = self.stack.mwaa.admin("POST", f"environments/{ACCOUNT_ID}/{PRIMARY}/{ENVIRONMENT}/kill-scheduler")
-        if answer.status_code >= 400 or not answer.json().get("killed"):
+        """The region dies: the primary's scheduler, Celery workers, triggerer and DAG processor (SIGKILL)."""
+        answer = self.stack.mwaa.admin("POST", f"environments/{ACCOUNT_ID}/{PRIMARY}/{ENVIRONMENT}/kill-region")
+        killed = answer.json().get("killed") if answer.status_code < 400 else None
+        if not killed or "scheduler" not in killed:
             raise RuntimeError(f"could not kill the primary scheduler: {answer.text}")
         self.mark("primary_scheduler_killed")
+        self.facts["killed_in_primary"] = killed
+        if self.in_flight:
+            self.in_flight.record_kill(self.events["primary_scheduler_killed"], killed)
+
+    def in_flight_outcome(self, doc: dict[str, Any]) -> dict[str, Any] | None:
+        """What became of each task that was in flight at the kill (after the failover)."""
+        if not self.in_flight:
+            return None
+        steps = doc["operation"]["steps"]
+        restored = steps.get("start_restore", {}).get("result") or {}
+        config = FailoverConfig.from_dict(self.facts["secondary_outputs"]["dr_failover_config"])
+        result = self.in_flight.outcome(self.events["primary_scheduler_killed"], config.restore_in_flight,
+                                        restored.get("tables") or {})
+        self.mark("in_flight_settled")
+        return result
 
     def watch_failover(self) -> dict[str, Any]:
         config = FailoverConfig.from_dict(self.facts["secondary_outputs"]["dr_failover_config"])

@@ -84,6 +84,30 @@ def render_text(report: dict[str, Any]) -> str:
         "  steps (seconds since the kill): " + ", ".join(
             f"{n} {b['start']}..{b['end']}" for n, b in (t.get("steps") or {}).items()),
     ]
+    lines.extend(render_in_flight(report.get("in_flight")))
     if report.get("error"):
         lines.append(f"  error: {report['error']}")
     return "\n".join(lines)
+
+
+def render_in_flight(section: dict[str, Any] | None) -> list[str]:
+    """The tasks in flight at the kill, one line each, and the dead region's Celery queue."""
+    if not section:
+        return []
+    queue = section.get("queue_at_kill")
+    lines = [f"  in flight at the kill (restore in_flight={section.get('policy')}; killed in the primary: "
+             f"{', '.join(section.get('killed') or [])}):"]
+    if queue and "queue" in queue:
+        after = section.get("queue_after") or {}
+        lines.append(f"    Celery queue {queue['queue']} (SQS, primary): at the kill {queue['waiting']} waiting, "
+                     f"{queue['taken_by_workers']} taken by workers; after the failover {after.get('waiting')} "
+                     f"waiting, {after.get('taken_by_workers')} taken (no worker is left to take or finish them)")
+    else:
+        lines.append("    no Celery queue: the environment runs LocalExecutor (tasks run beside the scheduler)")
+    for row in section.get("tasks") or []:
+        now = row.get("secondary") or {}
+        where = f" ({now.get('hostname')} in {now.get('region')}, try {now.get('try_number')})" if now else ""
+        lines.append(f"    {row['run']:<5} {row['task']:<7} at the kill {row['at_kill']:<31} -> {row['fate']}{where}")
+    lines.append(f"    rerun by the secondary: {section.get('rerun')}, lost with the region: {section.get('lost')}; "
+                 f"task instances the restore changed per its policy: {section.get('restore_in_flight_changed')}")
+    return lines

@@ -36,9 +36,11 @@ BACKUP_INTERVAL_SECONDS = 60
 METRICS_PERIOD = 10.0
 TARGET_RTO_SECONDS = 120
 WORKLOAD_DAG = "drill_workload"
-DEFAULT_AIRFLOW_VERSION = "2.10.3"              # make drill AIRFLOW_VERSION=3.2.1 drills Airflow 3
+DEFAULT_AIRFLOW_VERSION = "2.11.0"              # CeleryExecutor locally; make drill AIRFLOW_VERSION=3.2.1: Airflow 3
+ENVIRONMENT_CLASS = "mw1.small"                 # Celery on SQS (mw1.micro is MWAA's combined scheduler/worker)
 WORKLOAD_RUNS = 2                               # steady state: this many workload runs before a snapshot
-ACTIVE_IN_PRIMARY = (WORKLOAD_DAG, "dr_backup")
+INFLIGHT_DAG = "drill_inflight"                 # mwaa_local.dr_drill_inflight: tasks in flight at the kill
+ACTIVE_IN_PRIMARY = (WORKLOAD_DAG, "dr_backup", INFLIGHT_DAG)
 CLIENT = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=60)
 
 # A workload for the drill, shipped next to the repository's DAGs: one run a minute that leaves traces in
@@ -95,7 +97,7 @@ class Stack:
     root: Path
     demo: bool = False                          # --demo: the whole platform of local.tfvars (EKS included)
     strategy: str = "warm_standby"              # --strategy: the platform's dr_mode
-    airflow_version: str = "2.10.3"             # --airflow-version: the primary's (and secondary's) Airflow
+    airflow_version: str = DEFAULT_AIRFLOW_VERSION  # --airflow-version: the primary's (and secondary's) Airflow
     secondary_airflow_version: str | None = None  # --secondary-airflow-version: a secondary upgraded first
     emulator: Emulator = field(init=False)
     cluster: Cluster = field(init=False)
@@ -159,7 +161,10 @@ def drill_vars(region: str, demo: bool = False, strategy: str = "warm_standby",
         "dr_mode": strategy,
         # the same environment as local.tfvars, plus the DR DAGs' settings (what dr_environment_settings holds)
         "mwaa": {
-            "airflow_version": airflow_version, "environment_class": "mw1.micro", "endpoint_management": "CUSTOMER",
+            "airflow_version": airflow_version, "endpoint_management": "CUSTOMER",
+            # one worker of 5 slots and a parallelism above it: a backlog can wait in the Celery queue (SQS) when
+            # the region dies (mwaa_local.dr_drill_inflight)
+            "environment_class": ENVIRONMENT_CLASS, "min_workers": 1, "max_workers": 1,
             # a secondary region upgraded before its primary: the failover restores the history forward
             "airflow_version_by_region": {SECONDARY: secondary_airflow_version} if secondary_airflow_version else {},
             "dags_source_dir": "../../dags", "force_destroy_bucket": True,
@@ -168,6 +173,7 @@ def drill_vars(region: str, demo: bool = False, strategy: str = "warm_standby",
                 "mwaa_platform.dr_kms_key_id": key,
                 "mwaa_platform.dr_backup_schedule": BACKUP_SCHEDULE,
                 "mwaa_platform.dr_full_every_hours": "0",
+                "core.parallelism": "16",
             },
         },
         # the drill alone needs neither the pods' cluster nor the SSO load balancer (make demo shows both)
@@ -183,7 +189,8 @@ def drill_vars(region: str, demo: bool = False, strategy: str = "warm_standby",
                        "grace_seconds": 5},
             "schedule": {"expression": "rate(1 minute)", "enabled": True},
             "timeouts": {"poll": 5, "restore": 600, "lease": 300, "verify": 180, "wait_available": 900},
-            "restore": {"verify_dag_id": WORKLOAD_DAG},
+            # in_flight: the snapshot's queued and running tasks died with the region: the secondary runs them again
+            "restore": {"verify_dag_id": WORKLOAD_DAG, "in_flight": "rerun"},
         },
     }
 

@@ -44,6 +44,7 @@ variable "dr" {
       backup_dag_id    = optional(string)
       verify_dag_id    = optional(string)
       strategy         = optional(string)
+      in_flight        = optional(string)
       require_fencing  = optional(bool)
       never_pause_dags = optional(list(string))
     }), {})

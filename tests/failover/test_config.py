@@ -40,6 +40,7 @@ def test_round_trip_through_json() -> None:
         ({"lease_seconds": "900"}, "wrong type"),
         ({"secondary_overrides": {"Name": "x"}}, "CreateEnvironment does not take"),
         ({"primary_environment": "1-bad"}, "MWAA environment name"),
+        ({"restore_in_flight": "retry"}, "restore_in_flight must be one of"),
     ],
 )
 def test_rejects_bad_configuration(change: dict[str, Any], message: str) -> None:
@@ -90,3 +91,12 @@ def test_a_secondary_older_than_the_primary_is_refused(primary: str, secondary: 
 def test_a_malformed_version_override_is_refused() -> None:
     with pytest.raises(RefusedError, match="not an Airflow version"):
         create_params(_stored("2.11.0"), {**_REGIONAL, "AirflowVersion": "3.x"}, "mwaa-prod")
+
+
+def test_in_flight_policies_match_the_restore_engine() -> None:
+    """The failover Lambda does not carry the metadata engine: its copy of the policies must stay the engine's."""
+    from mwaa_platform.failover.config import IN_FLIGHT_POLICIES
+    from mwaa_platform.metadata.table_rules import IN_FLIGHT_POLICIES as ENGINE
+
+    assert tuple(IN_FLIGHT_POLICIES) == tuple(ENGINE)
+    assert FailoverConfig.from_dict(BASE).restore_in_flight == "rerun"  # tasks that died with the region run again

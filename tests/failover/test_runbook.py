@@ -169,3 +169,4 @@ def test_failback_returns_to_the_primary(platform: Callable[..., Platform]) -> N
     restore_runs = [t for t in primary.triggered if t[0] == "dr_restore"]
     assert len(restore_runs) == 1
     assert primary.runs[restore_runs[0]].conf["backup_url"] == p.config.failback_backup_url
+    assert primary.runs[restore_runs[0]].conf["in_flight"] == p.config.restore_in_flight

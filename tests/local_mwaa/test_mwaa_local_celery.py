@@ -230,3 +230,24 @@ def test_celery_start_up_within_1_5x_of_local(envs: dict[str, Any]) -> None:
         pytest.skip(f"cores shared with other work ({workers} test workers, load {load:.1f}), ratio not "
                     f"comparable: {summary}")
     assert ratio <= 1.5, summary
+
+
+def test_kill_region_leaves_no_worker_and_the_message_in_sqs(
+        mwaa: Any, infra: Infra, envs: dict[str, Any], local_mwaa: LocalMwaa) -> None:
+    """The DR drill's regional failure (`kill-region`): scheduler and workers die at once, the autoscaler does not
+    bring a worker back, the task that ran on one never finishes, and its Celery message stays taken in the dead
+    region's queue. Last in this file: the environment stays dead (the fixture deletes it)."""
+    name = envs["names"]["celery"]
+    prefix = put_dag(infra.bucket, "cdags", "killed", tasks=1, sleep=60)
+    wait_for("the task started", lambda: results(infra.bucket, prefix, ".started"), timeout=400)
+    killed = local_mwaa.admin("POST", f"environments/123456789012/us-east-1/{name}/kill-region").json()["killed"]
+    assert killed[0] == "scheduler" and "worker-1" in killed, killed
+    time.sleep(4 * 2.0 + 2)  # several autoscaler checks (every 2 s)
+    processes = env_view(local_mwaa, name)["Processes"]
+    assert processes["workers"] == {}, processes
+    queue = mwaa.get_environment(Name=name)["Environment"]["CeleryExecutorQueue"].rsplit(":", 1)[1]
+    sqs = boto3.client("sqs")
+    attributes = sqs.get_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName=queue)["QueueUrl"],
+                                          AttributeNames=["ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+    assert int(attributes["ApproximateNumberOfMessagesNotVisible"]) >= 1  # taken by the dead worker, not acked
+    assert results(infra.bucket, prefix) == {}  # the task died with its worker

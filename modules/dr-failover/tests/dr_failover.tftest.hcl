@@ -89,6 +89,11 @@ run "warm_standby_control_plane" {
   }
 
   assert {
+    condition     = jsondecode(aws_ssm_parameter.config[0].value).restore_in_flight == "rerun"
+    error_message = "By default the restore clears the snapshot's in-flight tasks so that the secondary runs them again."
+  }
+
+  assert {
     condition     = aws_ssm_parameter.config[0].name == "/mwaa-platform/test/failover/config"
     error_message = "The runbook finds its configuration at /mwaa-platform/<env>/failover/config."
   }

@@ -50,6 +50,16 @@ run "backup_restore_needs_overrides" {
   expect_failures = [var.secondary_environment]
 }
 
+run "unknown_in_flight_policy" {
+  command = plan
+
+  variables {
+    restore = { in_flight = "retry" }
+  }
+
+  expect_failures = [var.restore]
+}
+
 run "bad_schedule" {
   command = plan
 

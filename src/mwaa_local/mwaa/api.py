@@ -174,6 +174,9 @@ class Handler(BaseHTTPRequestHandler):
             if action == "kill-scheduler" and self.command == "POST":
                 self._send(200, {"killed": controller.kill_scheduler(key)})
                 return
+            if action == "kill-region" and self.command == "POST":
+                self._send(200, {"killed": controller.kill_region(key)})
+                return
             if action == "restart" and self.command == "POST":
                 self._send(200, {"restarting": controller.restart(key)})
                 return

@@ -423,5 +423,19 @@ class Controller:
         record = self.store.get(key)
         return bool(record) and self.runtime(record).kill("scheduler")  # type: ignore[arg-type]
 
+    def kill_region(self, key: Key) -> list[str]:
+        """A regional failure: SIGKILL of every compute component, the scheduler first (so no worker is replaced),
+        then the Celery workers (the tasks running on them die with them; what waits in SQS stays there), the
+        triggerer and the DAG processor. The web server stays, as the MWAA API does for the fencing step.
+        Returns the components that were running."""
+        record = self.store.get(key)
+        if not record:
+            return []
+        rt = self.runtime(record)
+        killed = ["scheduler"] if rt.kill("scheduler") else []
+        others = [*celery_workers.workers(rt), "triggerer", "dag-processor"]
+        killed += [c for c in others if rt.kill(c)]
+        return killed
+
     def restart(self, key: Key) -> bool:
         return self.submit(key, self._restart_job)

@@ -19,6 +19,9 @@ from mwaa_platform.failover.errors import ConfigError
 
 ENV_VARIABLE = "MWAA_PLATFORM_FAILOVER_CONFIG"
 DR_MODES = ("warm_standby", "backup_restore")
+# the restore DAG's conf.in_flight (mwaa_platform.metadata.table_rules.IN_FLIGHT_POLICIES; this Lambda package does
+# not carry the metadata engine, a unit test keeps the two equal)
+IN_FLIGHT_POLICIES = ("keep", "rerun", "fail")
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")
 _NAME = re.compile(r"^[a-zA-Z][0-9a-zA-Z_-]{0,79}$")
 
@@ -77,6 +80,9 @@ class FailoverConfig:
     restore_dag_id: str = "dr_restore"
     backup_dag_id: str = "dr_backup"
     restore_strategy: str = "replace"
+    # What the restore does with the snapshot's tasks that were queued or running when it was taken (they died with
+    # the region): rerun (cleared, the secondary's scheduler runs them again), fail, or keep (left as they were).
+    restore_in_flight: str = "rerun"
     restore_timeout_seconds: int = 1800
     wait_available_timeout_seconds: int = 5400
     poll_seconds: int = 30
@@ -177,6 +183,8 @@ class FailoverConfig:
             raise ConfigError("topic_arn must be an SNS topic ARN")
         if self.restore_strategy not in ("replace", "skip"):
             raise ConfigError("restore_strategy must be replace or skip")
+        if self.restore_in_flight not in IN_FLIGHT_POLICIES:
+            raise ConfigError(f"restore_in_flight must be one of {list(IN_FLIGHT_POLICIES)}")
         if not 60 <= self.lease_seconds <= 86400:
             raise ConfigError("lease_seconds must be between 60 and 86400")
         if not 60 <= self.restore_timeout_seconds <= 86400:

@@ -45,7 +45,8 @@ def start_restore(call: Call) -> dict[str, Any]:
     _ensure_dag_runs(rest, config.restore_dag_id, target)
     backup_url = config.backup_url if call.plan.kind == "failover" else config.failback_backup_url
     run_id = call.run_id("restore")
-    conf: dict[str, Any] = {"snapshot": "latest", "strategy": config.restore_strategy, "backup_url": backup_url}
+    conf: dict[str, Any] = {"snapshot": "latest", "strategy": config.restore_strategy, "backup_url": backup_url,
+                            "in_flight": config.restore_in_flight}
     if ctx.task_token:
         conf["task_token"] = ctx.task_token
     rest.trigger(config.restore_dag_id, run_id, conf)
