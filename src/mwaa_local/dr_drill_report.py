@@ -32,7 +32,7 @@ def draw(timeline: dict[str, Any], path: Path) -> None:
         ax.broken_barh([(bar["start"], max(0.5, end - bar["start"]))], (row - 0.35, 0.7), color=color)
         ax.text(end + 1, row, f"{end - bar['start']:.1f}s", va="center", fontsize=8)
     ax.axvline(0, color="#C44E52", lw=2)
-    ax.text(0, len(steps) - 0.3, " primary scheduler killed", color="#C44E52", fontsize=9)
+    ax.text(0, len(steps) - 0.3, " primary killed (scheduler, workers)", color="#C44E52", fontsize=9)
     if metrics.get("rpo_seconds") is not None:
         ax.axvline(-metrics["rpo_seconds"], color="#8172B2", ls="--")
         ax.text(-metrics["rpo_seconds"], -0.9, " last replicated snapshot", color="#8172B2", fontsize=8)
@@ -42,7 +42,7 @@ def draw(timeline: dict[str, Any], path: Path) -> None:
         ax.text(target, len(steps) - 0.3, f" {target}s target", color="#55A868", fontsize=8)
     ax.set_yticks(range(len(steps)))
     ax.set_yticklabels([n for n, _ in steps])
-    ax.set_xlabel("seconds since the primary's scheduler died")
+    ax.set_xlabel("seconds since the primary's scheduler and workers died")
     ax.set_title(f"DR drill: detection {metrics.get('detection_seconds')}s, restore {metrics.get('restore_seconds')}s, "
                  f"RTO {metrics.get('rto_seconds')}s, RPO {metrics.get('rpo_seconds')}s")
     ax.set_ylim(-1.3, len(steps))
