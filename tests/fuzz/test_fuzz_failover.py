@@ -29,7 +29,7 @@ CONFIG: dict[str, Any] = {
     "dr_mode": "backup_restore", "topic_arn": "arn:aws:sns:us-west-2:123456789012:dr", "lease_seconds": 120,
     "health": {"period_seconds": 60, "periods": 5, "unhealthy_periods": 3, "canary_dag_id": "canary"},
     "secondary_overrides": {"AirflowConfigurationOptions": {"smtp.smtp_password": SECRET}},
-    "never_pause_dags": ["dr_restore"],
+    "never_pause_dags": ["dr_restore"], "restore_in_flight": "rerun",
 }
 EVENT: dict[str, Any] = {
     "input": {"operation": "failover", "force": False}, "results": {"evaluate_health": {"decision": "unhealthy"}},
