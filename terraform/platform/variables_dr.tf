@@ -71,4 +71,9 @@ variable "dr" {
     condition     = !var.dr.enabled || var.mwaa.enabled
     error_message = "dr.enabled = true protects this stack's MWAA environment, and mwaa.enabled is false: set mwaa.enabled = true, or dr = { enabled = false } (a shared-VPC participant without an environment, for example)."
   }
+
+  validation {
+    condition     = contains(["rerun", "fail", "keep"], coalesce(var.dr.restore.in_flight, "rerun"))
+    error_message = "dr.restore.in_flight must be \"rerun\" (the default: the snapshot's queued and running tasks died with the region, the secondary runs them again), \"fail\" (marked failed, for tasks that must not run twice) or \"keep\" (left as they were)."
+  }
 }

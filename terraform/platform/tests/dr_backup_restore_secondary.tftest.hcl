@@ -160,6 +160,44 @@ run "secondary_upgraded_first_creates_the_newer_version" {
   }
 }
 
+run "in_flight_policy_reaches_the_failover" {
+  command = plan
+
+  variables {
+    region = "us-west-2"
+    dr     = { enabled = true, restore = { in_flight = "fail" } }
+  }
+
+  assert {
+    condition     = module.dr_failover.failover_config.restore_in_flight == "fail" && module.dr_failover.failover_config.restore_strategy == "replace"
+    error_message = "dr.restore.in_flight in the tfvars reaches the failover's configuration (the other restore settings keep their defaults)"
+  }
+}
+
+run "in_flight_policy_defaults_to_rerun" {
+  command = plan
+
+  variables {
+    region = "us-west-2"
+  }
+
+  assert {
+    condition     = module.dr_failover.failover_config.restore_in_flight == "rerun"
+    error_message = "without dr.restore.in_flight the tasks in flight in the snapshot are rerun by the secondary"
+  }
+}
+
+run "unknown_in_flight_policy_fails_at_plan" {
+  command = plan
+
+  variables {
+    region = "us-west-2"
+    dr     = { enabled = true, restore = { in_flight = "retry" } }
+  }
+
+  expect_failures = [var.dr]
+}
+
 run "secondary_older_than_the_primary_fails_at_plan" {
   command = plan
 
