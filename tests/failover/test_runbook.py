@@ -126,6 +126,7 @@ def test_cli_refuses_a_healthy_primary(platform: Callable[..., Platform], routed
     doc = json.loads(status.stdout)
     assert doc["active_region"] == PRIMARY and doc["health"]["decision"] == "healthy"
     plan = _cli(env, "plan", "--env", p.config.env, "--config", str(config_file), "--json")
+    assert json.loads(plan.stdout)["restore"] == {"strategy": "replace", "in_flight": "rerun"}
     assert [row["step"] for row in json.loads(plan.stdout)["steps"]] == [
         "acquire_lease", "fence_primary", "create_environment", "wait_available", "start_restore", "unpause",
         "verify", "notify", "release"]

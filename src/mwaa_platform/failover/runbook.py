@@ -83,6 +83,8 @@ class Runbook:
         plan = steps_mod.plan_for(kind, self.ctx)
         return {"kind": kind, "from": plan.source.__dict__, "to": plan.target.__dict__,
                 "dr_mode": self.ctx.config.dr_mode, "gate": {gate.name: evidence},
+                "restore": {"strategy": self.ctx.config.restore_strategy,
+                            "in_flight": self.ctx.config.restore_in_flight},
                 "resumes_operation": op.get("id") if same else None, "steps": rows}
 
     # -- doing ---------------------------------------------------------------------------------------------
