@@ -129,20 +129,20 @@ module "invoker" {
       name        = "${var.name}-${each.key}"
       description = each.value.description
       handler     = each.value.handler
-      timeout     = var.lambda_timeout
+      timeout     = var.lambda.timeout
     }
   }
   filename             = var.lambda_zip_path
-  runtime              = var.lambda_runtime
-  memory_size          = var.lambda_memory_size
-  tracing_mode         = var.tracing_mode
-  reserved_concurrency = var.reserved_concurrency
+  runtime              = var.lambda.runtime
+  memory_size          = var.lambda.memory_size
+  tracing_mode         = var.lambda.tracing_mode
+  reserved_concurrency = var.lambda.reserved_concurrency
   kms_key_arn          = local.kms_key_arn
   environment_variables = merge(each.value.variables, {
     MWAA_ENVIRONMENT_NAME = local.environment_name
     AIRFLOW_VERSION       = var.airflow_version
   })
-  log_retention_in_days = var.log_retention_in_days
+  log_retention_in_days = var.lambda.log_retention_in_days
   role = {
     description = "${each.value.description}: ${local.environment_name}"
     policy_name = "invoke-rest-api"
@@ -152,10 +152,10 @@ module "invoker" {
     actions   = ["airflow:InvokeRestApi"]
     resources = [var.environment_arn]
   }]
-  vpc_config              = var.vpc_config
-  dead_letter             = { create = true, message_retention_seconds = var.dlq_message_retention_seconds }
+  vpc_config              = var.lambda.vpc_config
+  dead_letter             = { create = true, message_retention_seconds = var.lambda.dlq_message_retention_seconds }
   async_invoke            = { maximum_retry_attempts = var.retry_policy.lambda_retry_attempts, maximum_event_age_in_seconds = var.retry_policy.maximum_event_age_in_seconds }
-  code_signing_config_arn = var.code_signing_config_arn
+  code_signing_config_arn = var.lambda.code_signing_config_arn
 
   tags = local.tags
 }

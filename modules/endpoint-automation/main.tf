@@ -180,14 +180,14 @@ module "lambda" {
       name        = var.name
       description = "Creates MWAA customer-managed VPC endpoints on PENDING, removes them on DELETED"
       handler     = "mwaa_platform.endpoints.handler.handler"
-      timeout     = var.lambda_timeout
+      timeout     = var.lambda.timeout
     }
   }
   filename             = var.lambda_zip_path
-  runtime              = var.lambda_runtime
-  memory_size          = var.lambda_memory_size
-  tracing_mode         = var.tracing_mode
-  reserved_concurrency = var.reserved_concurrency
+  runtime              = var.lambda.runtime
+  memory_size          = var.lambda.memory_size
+  tracing_mode         = var.lambda.tracing_mode
+  reserved_concurrency = var.lambda.reserved_concurrency
   kms_key_arn          = local.kms_key_arn
   environment_variables = {
     ALLOWED_ACCOUNT_IDS         = join(",", distinct(concat([local.account_id], var.participant_account_ids)))
@@ -195,18 +195,18 @@ module "lambda" {
     ENDPOINT_SECURITY_GROUP_IDS = join(",", var.endpoint_security_group_ids)
     LOG_LEVEL                   = var.log_level
   }
-  log_retention_in_days = var.log_retention_in_days
+  log_retention_in_days = var.lambda.log_retention_in_days
   role = {
     name        = "${var.name}-lambda"
     description = "Creates MWAA customer-managed VPC endpoints on environment status events"
     policy_name = "endpoint-automation"
   }
   policy_statements = local.lambda_statements
-  vpc_config        = var.vpc_config
+  vpc_config        = var.lambda.vpc_config
   # The module's one queue also takes the EventBridge delivery failures.
   dead_letter             = { target_arn = try(aws_sqs_queue.dlq[0].arn, null) }
   async_invoke            = { maximum_retry_attempts = var.retry_policy.lambda_retry_attempts, maximum_event_age_in_seconds = var.retry_policy.maximum_event_age_in_seconds }
-  code_signing_config_arn = var.code_signing_config_arn
+  code_signing_config_arn = var.lambda.code_signing_config_arn
 
   tags = local.tags
 }
