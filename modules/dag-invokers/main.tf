@@ -68,15 +68,8 @@ module "kms" {
   description             = "${var.name}: dead-letter queues, logs, function environments and schedules"
   deletion_window_in_days = var.kms.deletion_window_in_days
   logs                    = { sid = "LogsForTheInvokerLogGroups", log_group_arns = values(local.log_group_arns) }
-  statements = local.s3_bridge ? [{
-    Sid       = "EventBridgeWritesDeadLetters"
-    Effect    = "Allow"
-    Principal = { Service = "events.amazonaws.com" }
-    Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
-    Resource  = "*"
-    Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
-  }] : []
-  tags = local.tags
+  services                = local.s3_bridge ? { EventBridgeWritesDeadLetters = "events.amazonaws.com" } : {}
+  tags                    = local.tags
 }
 
 moved {

@@ -115,10 +115,6 @@ variable "kms" {
     condition     = var.kms.create || can(regex("^arn:aws[a-z-]*:kms:", coalesce(var.kms.key_arn, "-")))
     error_message = "kms.key_arn must be a KMS key ARN when kms.create = false."
   }
-  validation {
-    condition     = var.kms.deletion_window_in_days >= 7 && var.kms.deletion_window_in_days <= 30
-    error_message = "kms.deletion_window_in_days must be 7-30."
-  }
 }
 
 variable "retry_policy" {

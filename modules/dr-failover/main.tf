@@ -100,15 +100,8 @@ module "kms" {
   description             = "${var.name} failover: state table, topic, logs, function environment"
   deletion_window_in_days = var.kms.deletion_window_in_days
   logs                    = { sid = "LogsForTheFailoverLogGroups", log_group_arns = [local.log_group_arn, local.sfn_log_arn] }
-  statements = [{
-    Sid       = "AlarmsPublishToTheEncryptedTopic"
-    Effect    = "Allow"
-    Principal = { Service = "cloudwatch.amazonaws.com" }
-    Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
-    Resource  = "*"
-    Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
-  }]
-  tags = local.tags
+  services                = { AlarmsPublishToTheEncryptedTopic = "cloudwatch.amazonaws.com" }
+  tags                    = local.tags
 }
 
 moved {

@@ -54,15 +54,8 @@ module "kms" {
   description             = "${var.name}: dead-letter queue, logs and function environment"
   deletion_window_in_days = var.kms.deletion_window_in_days
   logs                    = { sid = "LogsForTheFunctionLogGroup", log_group_arns = local.log_group_arn }
-  statements = [{
-    Sid       = "EventBridgeWritesDeadLetters"
-    Effect    = "Allow"
-    Principal = { Service = "events.amazonaws.com" }
-    Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
-    Resource  = "*"
-    Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
-  }]
-  tags = local.tags
+  services                = { EventBridgeWritesDeadLetters = "events.amazonaws.com" }
+  tags                    = local.tags
 }
 
 moved {

@@ -203,9 +203,4 @@ variable "kms" {
     condition     = var.kms.create != (var.kms.key_arn != null)
     error_message = "Set exactly one of kms.create = true or kms.key_arn (encryption is not optional)."
   }
-
-  validation {
-    condition     = var.kms.deletion_window_in_days >= 7 && var.kms.deletion_window_in_days <= 30
-    error_message = "kms.deletion_window_in_days must be 7-30."
-  }
 }
