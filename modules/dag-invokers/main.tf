@@ -2,16 +2,9 @@
 # Shared values
 ################################################################################
 
-data "aws_caller_identity" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_region" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_partition" "current" {
-  count = var.create ? 1 : 0
+module "context" {
+  source = "../_aws_context"
+  create = var.create
 }
 
 locals {
@@ -20,9 +13,9 @@ locals {
   s3_bridge = local.s3 && var.s3_trigger.notification == "eventbridge"
   s3_direct = local.s3 && var.s3_trigger.notification == "lambda"
 
-  account_id = try(data.aws_caller_identity.current[0].account_id, "")
-  region     = try(data.aws_region.current[0].name, "")
-  partition  = try(data.aws_partition.current[0].partition, "aws")
+  account_id = module.context.account_id
+  region     = module.context.region
+  partition  = module.context.partition
 
   environment_name = var.environment_arn == null ? "" : element(split("/", var.environment_arn), 1)
   bucket_arn       = "arn:${local.partition}:s3:::${coalesce(var.s3_trigger.bucket_name, "-")}"
