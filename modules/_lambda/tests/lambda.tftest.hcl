@@ -135,64 +135,19 @@ run "unsupported_runtime" {
   expect_failures = [var.runtime]
 }
 
-# The checks below are the ones the wrapping modules (dag-invokers, endpoint-automation, sso-alb) pass their
-# lambda settings to: they fail at plan for every caller, here.
-run "zero_concurrency" {
+# The checks the wrapping modules (dag-invokers, endpoint-automation, sso-alb, dr-failover) rely on: their
+# Lambda settings arrive here, and these fail at plan for every caller (each variable below must fail).
+run "bad_settings_are_refused" {
   command = plan
 
   variables {
-    reserved_concurrency = 0
-  }
-
-  expect_failures = [var.reserved_concurrency]
-}
-
-run "memory_out_of_range" {
-  command = plan
-
-  variables {
-    memory_size = 64
-  }
-
-  expect_failures = [var.memory_size]
-}
-
-run "unknown_tracing_mode" {
-  command = plan
-
-  variables {
-    tracing_mode = "Off"
-  }
-
-  expect_failures = [var.tracing_mode]
-}
-
-run "log_retention_not_a_cloudwatch_value" {
-  command = plan
-
-  variables {
+    reserved_concurrency  = 0
+    memory_size           = 64
+    tracing_mode          = "Off"
     log_retention_in_days = 100
+    dead_letter           = { create = true, message_retention_seconds = 1209601 }
+    vpc_config            = { subnet_ids = [], security_group_ids = ["sg-0123456789abcdef0"] }
   }
 
-  expect_failures = [var.log_retention_in_days]
-}
-
-run "dead_letters_kept_at_most_14_days" {
-  command = plan
-
-  variables {
-    dead_letter = { create = true, message_retention_seconds = 1209601 }
-  }
-
-  expect_failures = [var.dead_letter]
-}
-
-run "vpc_config_needs_subnets_and_groups" {
-  command = plan
-
-  variables {
-    vpc_config = { subnet_ids = [], security_group_ids = ["sg-0123456789abcdef0"] }
-  }
-
-  expect_failures = [var.vpc_config]
+  expect_failures = [var.reserved_concurrency, var.memory_size, var.tracing_mode, var.log_retention_in_days, var.dead_letter, var.vpc_config]
 }
