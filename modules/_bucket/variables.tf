@@ -61,11 +61,6 @@ variable "kms_key_deletion_window_in_days" {
   type        = number
   default     = 30
   nullable    = false
-
-  validation {
-    condition     = var.kms_key_deletion_window_in_days >= 7 && var.kms_key_deletion_window_in_days <= 30
-    error_message = "kms_key_deletion_window_in_days must be 7-30."
-  }
 }
 
 variable "lifecycle_rule" {

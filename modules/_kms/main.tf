@@ -1,6 +1,7 @@
 ################################################################################
 # One customer managed key with its alias: the account administers it through IAM, CloudWatch Logs may use it
-# for the named log groups only, and the caller adds the service statements it needs.
+# for the named log groups only, the named services may encrypt for this account, and the caller adds any
+# further statements it needs.
 ################################################################################
 
 data "aws_caller_identity" "this" {}
@@ -25,6 +26,14 @@ locals {
       Action    = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
       Resource  = "*"
       Condition = { (var.logs.operator) = { "kms:EncryptionContext:aws:logs:arn" = var.logs.log_group_arns } }
+    }],
+    [for sid, service in var.services : {
+      Sid       = sid
+      Effect    = "Allow"
+      Principal = { Service = service }
+      Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
+      Resource  = "*"
+      Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.this.account_id } }
     }],
     var.statements,
   )

@@ -27,8 +27,8 @@ variable "deletion_window_in_days" {
   nullable    = false
 
   validation {
-    condition     = var.deletion_window_in_days >= 7 && var.deletion_window_in_days <= 30
-    error_message = "deletion_window_in_days must be 7-30."
+    condition     = var.deletion_window_in_days >= 7 && var.deletion_window_in_days <= 30 && floor(var.deletion_window_in_days) == var.deletion_window_in_days
+    error_message = "deletion_window_in_days must be a whole number of days from 7 to 30 (the KMS limits); every module's KMS deletion window input ends up here."
   }
 }
 
@@ -64,8 +64,20 @@ variable "logs" {
   }
 }
 
+variable "services" {
+  description = "AWS services that may encrypt with the key for this account's resources: Sid -> service principal (e.g. { EventBridgeWritesDeadLetters = \"events.amazonaws.com\" }); each gets kms:Decrypt and kms:GenerateDataKey on condition aws:SourceAccount = this account."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for sid, service in var.services : can(regex("^[A-Za-z0-9]+$", sid)) && endswith(service, ".amazonaws.com")])
+    error_message = "services: each key is a Sid (letters and digits only), each value a service principal such as \"events.amazonaws.com\"."
+  }
+}
+
 variable "statements" {
-  description = "Further key policy statements (IAM JSON objects), after the administration and logs statements."
+  description = "Further key policy statements (IAM JSON objects), after the administration, logs and services statements."
   type        = any
   default     = []
   nullable    = false

@@ -2,22 +2,15 @@
 # Shared values
 ################################################################################
 
-data "aws_caller_identity" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_region" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_partition" "current" {
-  count = var.create ? 1 : 0
+module "context" {
+  source = "../_aws_context"
+  create = var.create
 }
 
 locals {
-  account_id = try(data.aws_caller_identity.current[0].account_id, "")
-  region     = try(data.aws_region.current[0].name, "")
-  partition  = try(data.aws_partition.current[0].partition, "aws")
+  account_id = module.context.account_id
+  region     = module.context.region
+  partition  = module.context.partition
   ec2_arn    = "arn:${local.partition}:ec2:${local.region}:${local.account_id}"
 
   functions      = var.create ? var.functions : {}

@@ -2,16 +2,9 @@
 # Shared values
 ################################################################################
 
-data "aws_caller_identity" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_region" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_partition" "current" {
-  count = var.create ? 1 : 0
+module "context" {
+  source = "../_aws_context"
+  create = var.create
 }
 
 locals {
@@ -20,9 +13,9 @@ locals {
   s3_bridge = local.s3 && var.s3_trigger.notification == "eventbridge"
   s3_direct = local.s3 && var.s3_trigger.notification == "lambda"
 
-  account_id = try(data.aws_caller_identity.current[0].account_id, "")
-  region     = try(data.aws_region.current[0].name, "")
-  partition  = try(data.aws_partition.current[0].partition, "aws")
+  account_id = module.context.account_id
+  region     = module.context.region
+  partition  = module.context.partition
 
   environment_name = var.environment_arn == null ? "" : element(split("/", var.environment_arn), 1)
   bucket_arn       = "arn:${local.partition}:s3:::${coalesce(var.s3_trigger.bucket_name, "-")}"
@@ -68,15 +61,8 @@ module "kms" {
   description             = "${var.name}: dead-letter queues, logs, function environments and schedules"
   deletion_window_in_days = var.kms.deletion_window_in_days
   logs                    = { sid = "LogsForTheInvokerLogGroups", log_group_arns = values(local.log_group_arns) }
-  statements = local.s3_bridge ? [{
-    Sid       = "EventBridgeWritesDeadLetters"
-    Effect    = "Allow"
-    Principal = { Service = "events.amazonaws.com" }
-    Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
-    Resource  = "*"
-    Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
-  }] : []
-  tags = local.tags
+  services                = local.s3_bridge ? { EventBridgeWritesDeadLetters = "events.amazonaws.com" } : {}
+  tags                    = local.tags
 }
 
 moved {
@@ -129,20 +115,22 @@ module "invoker" {
       name        = "${var.name}-${each.key}"
       description = each.value.description
       handler     = each.value.handler
-      timeout     = var.lambda_timeout
+      timeout     = var.lambda.timeout
     }
   }
-  filename             = var.lambda_zip_path
-  runtime              = var.lambda_runtime
-  memory_size          = var.lambda_memory_size
-  tracing_mode         = var.tracing_mode
-  reserved_concurrency = var.reserved_concurrency
+  filename    = var.lambda_zip_path
+  runtime     = var.lambda.runtime
+  memory_size = var.lambda.memory_size
+  # lookup() rather than .tracing_mode: checkov reads no attribute of the empty default object and would fail
+  # CKV_AWS_50 on the null that Terraform turns into modules/_lambda's default (Active).
+  tracing_mode         = lookup(var.lambda, "tracing_mode", null)
+  reserved_concurrency = var.lambda.reserved_concurrency
   kms_key_arn          = local.kms_key_arn
   environment_variables = merge(each.value.variables, {
     MWAA_ENVIRONMENT_NAME = local.environment_name
     AIRFLOW_VERSION       = var.airflow_version
   })
-  log_retention_in_days = var.log_retention_in_days
+  log_retention_in_days = var.lambda.log_retention_in_days
   role = {
     description = "${each.value.description}: ${local.environment_name}"
     policy_name = "invoke-rest-api"
@@ -152,10 +140,10 @@ module "invoker" {
     actions   = ["airflow:InvokeRestApi"]
     resources = [var.environment_arn]
   }]
-  vpc_config              = var.vpc_config
-  dead_letter             = { create = true, message_retention_seconds = var.dlq_message_retention_seconds }
+  vpc_config              = var.lambda.vpc_config
+  dead_letter             = { create = true, message_retention_seconds = var.lambda.dlq_message_retention_seconds }
   async_invoke            = { maximum_retry_attempts = var.retry_policy.lambda_retry_attempts, maximum_event_age_in_seconds = var.retry_policy.maximum_event_age_in_seconds }
-  code_signing_config_arn = var.code_signing_config_arn
+  code_signing_config_arn = var.lambda.code_signing_config_arn
 
   tags = local.tags
 }

@@ -65,92 +65,39 @@ variable "lambda_zip_path" {
   }
 }
 
-variable "lambda_runtime" {
-  description = "Python runtime of the functions (the package needs only the standard library and boto3); null = the platform default in modules/_lambda (python3.11)."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.lambda_runtime == null || try(contains(["python3.11", "python3.12", "python3.13"], var.lambda_runtime), false)
-    error_message = "lambda_runtime must be python3.11, python3.12 or python3.13."
-  }
-}
-
-variable "lambda_timeout" {
-  description = "Function timeout in seconds; covers InvokeRestApi with its retries."
-  type        = number
-  default     = 60
-  nullable    = false
-
-  validation {
-    condition     = var.lambda_timeout >= 10 && var.lambda_timeout <= 900
-    error_message = "lambda_timeout must be 10-900 seconds."
-  }
-}
-
-variable "lambda_memory_size" {
-  description = "Function memory in MB; null = the platform default in modules/_lambda (256 MB)."
-  type        = number
-  default     = null
-
-  validation {
-    condition     = var.lambda_memory_size == null || try(var.lambda_memory_size >= 128 && var.lambda_memory_size <= 10240, false)
-    error_message = "lambda_memory_size must be 128-10240 MB."
-  }
-}
-
-variable "reserved_concurrency" {
-  description = "Reserved concurrent executions per function: caps how many DAG runs a burst of events can start at once."
-  type        = number
-  default     = 5
-  nullable    = false
-
-  validation {
-    condition     = var.reserved_concurrency >= 1 && var.reserved_concurrency <= 1000
-    error_message = "reserved_concurrency must be 1-1000 (0 would disable the functions)."
-  }
-}
-
-variable "tracing_mode" {
-  description = "X-Ray tracing of the functions; null = the platform default in modules/_lambda (Active)."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.tracing_mode == null || try(contains(["Active", "PassThrough"], var.tracing_mode), false)
-    error_message = "tracing_mode must be Active or PassThrough."
-  }
-}
-
-variable "vpc_config" {
-  description = "Run the functions in these private subnets (they then need a route or an interface endpoint to the MWAA API)."
+variable "lambda" {
+  description = <<-EOT
+    Settings of the invoker functions, passed to modules/_lambda: a field left null takes the platform default
+    there (runtime python3.11, memory_size 256 MB, tracing_mode Active, log_retention_in_days 365, timeout 60 s,
+    dead letters kept 14 days), where every field is also validated. timeout (seconds) covers InvokeRestApi with
+    its retries; reserved_concurrency caps how many DAG runs a burst of events can start at once; vpc_config runs
+    the functions in private subnets (they then need a route or an interface endpoint to the MWAA API);
+    dlq_message_retention_seconds is how long undeliverable events stay in the dead-letter queues.
+  EOT
   type = object({
-    subnet_ids         = list(string)
-    security_group_ids = list(string)
+    runtime               = optional(string)
+    memory_size           = optional(number)
+    timeout               = optional(number)
+    reserved_concurrency  = optional(number, 5)
+    tracing_mode          = optional(string)
+    log_retention_in_days = optional(number)
+    vpc_config = optional(object({
+      subnet_ids         = list(string)
+      security_group_ids = list(string)
+    }))
+    code_signing_config_arn       = optional(string)
+    dlq_message_retention_seconds = optional(number)
   })
-  default = null
+  default  = {}
+  nullable = false
 
   validation {
-    condition     = var.vpc_config == null || (length(try(var.vpc_config.subnet_ids, [])) > 0 && length(try(var.vpc_config.security_group_ids, [])) > 0)
-    error_message = "vpc_config needs at least one subnet id and one security group id (or set vpc_config = null)."
+    condition     = var.lambda.timeout == null || try(var.lambda.timeout >= 10, false)
+    error_message = "lambda.timeout must be at least 10 seconds (InvokeRestApi with its retries), at most 900."
   }
-}
-
-variable "code_signing_config_arn" {
-  description = "Optional Lambda code signing configuration."
-  type        = string
-  default     = null
-}
-
-variable "log_retention_in_days" {
-  description = "Retention of the functions' log groups."
-  type        = number
-  default     = 365
-  nullable    = false
-
   validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
-    error_message = "log_retention_in_days must be a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)."
+    condition     = var.lambda.reserved_concurrency >= 1 && var.lambda.reserved_concurrency <= 1000
+    error_message = "lambda.reserved_concurrency must be 1-1000 (0 would disable the functions)."
   }
 }
 
@@ -167,10 +114,6 @@ variable "kms" {
   validation {
     condition     = var.kms.create || can(regex("^arn:aws[a-z-]*:kms:", coalesce(var.kms.key_arn, "-")))
     error_message = "kms.key_arn must be a KMS key ARN when kms.create = false."
-  }
-  validation {
-    condition     = var.kms.deletion_window_in_days >= 7 && var.kms.deletion_window_in_days <= 30
-    error_message = "kms.deletion_window_in_days must be 7-30."
   }
 }
 
@@ -191,18 +134,6 @@ variable "retry_policy" {
   validation {
     condition     = var.retry_policy.maximum_retry_attempts >= 0 && var.retry_policy.maximum_retry_attempts <= 185 && var.retry_policy.lambda_retry_attempts >= 0 && var.retry_policy.lambda_retry_attempts <= 2
     error_message = "retry_policy.maximum_retry_attempts must be 0-185 and lambda_retry_attempts 0-2."
-  }
-}
-
-variable "dlq_message_retention_seconds" {
-  description = "How long undeliverable events stay in the dead-letter queues."
-  type        = number
-  default     = 1209600
-  nullable    = false
-
-  validation {
-    condition     = var.dlq_message_retention_seconds >= 60 && var.dlq_message_retention_seconds <= 1209600
-    error_message = "dlq_message_retention_seconds must be 60-1209600 (14 days)."
   }
 }
 

@@ -2,22 +2,15 @@
 # Shared values
 ################################################################################
 
-data "aws_caller_identity" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_region" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_partition" "current" {
-  count = var.create ? 1 : 0
+module "context" {
+  source = "../_aws_context"
+  create = var.create
 }
 
 locals {
-  account_id = try(data.aws_caller_identity.current[0].account_id, "")
-  region     = try(data.aws_region.current[0].name, "")
-  partition  = try(data.aws_partition.current[0].partition, "aws")
+  account_id = module.context.account_id
+  region     = module.context.region
+  partition  = module.context.partition
   tags       = merge(var.tags, { "mwaa-platform:component" = "dr-failover" })
 
   # One Lambda per state-machine task, as rendered by mwaa_platform.failover.statemachine (tested equal).
@@ -101,15 +94,8 @@ module "kms" {
   description             = "${var.name} failover: state table, topic, logs, function environment"
   deletion_window_in_days = var.kms.deletion_window_in_days
   logs                    = { sid = "LogsForTheFailoverLogGroups", log_group_arns = [local.log_group_arn, local.sfn_log_arn] }
-  statements = [{
-    Sid       = "AlarmsPublishToTheEncryptedTopic"
-    Effect    = "Allow"
-    Principal = { Service = "cloudwatch.amazonaws.com" }
-    Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
-    Resource  = "*"
-    Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
-  }]
-  tags = local.tags
+  services                = { AlarmsPublishToTheEncryptedTopic = "cloudwatch.amazonaws.com" }
+  tags                    = local.tags
 }
 
 moved {

@@ -234,15 +234,10 @@ variable "notification_emails" {
 }
 
 variable "log_retention_days" {
-  description = "Retention of the Lambda and state machine log groups."
+  description = "Retention of the Lambda and state machine log groups: a CloudWatch Logs retention value (validated by modules/_lambda)."
   type        = number
   default     = 365
   nullable    = false
-
-  validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
-    error_message = "log_retention_days must be a CloudWatch Logs retention value such as 30, 90, 365 or 731."
-  }
 }
 
 variable "lambda_environment" {

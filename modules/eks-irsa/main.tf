@@ -2,23 +2,16 @@
 # Context
 ################################################################################
 
-data "aws_partition" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_region" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_caller_identity" "current" {
-  count = var.create ? 1 : 0
+module "context" {
+  source = "../_aws_context"
+  create = var.create
 }
 
 locals {
-  partition  = try(data.aws_partition.current[0].partition, "aws")
-  region     = try(data.aws_region.current[0].name, "")
-  account_id = try(data.aws_caller_identity.current[0].account_id, "")
-  dns_suffix = try(data.aws_partition.current[0].dns_suffix, "amazonaws.com")
+  partition  = module.context.partition
+  region     = module.context.region
+  account_id = module.context.account_id
+  dns_suffix = module.context.dns_suffix
 
   create_kms_key = var.create && var.kms_key_arn == null
   kms_key_arn    = var.create ? coalesce(var.kms_key_arn, module.kms.arn) : null

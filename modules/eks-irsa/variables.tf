@@ -135,11 +135,6 @@ variable "kms_deletion_window_in_days" {
   type        = number
   default     = 30
   nullable    = false
-
-  validation {
-    condition     = var.kms_deletion_window_in_days >= 7 && var.kms_deletion_window_in_days <= 30
-    error_message = "kms_deletion_window_in_days must be between 7 and 30 (KMS limits)."
-  }
 }
 
 ################################################################################

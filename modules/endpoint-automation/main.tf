@@ -2,16 +2,9 @@
 # Shared values
 ################################################################################
 
-data "aws_caller_identity" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_region" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_partition" "current" {
-  count = var.create ? 1 : 0
+module "context" {
+  source = "../_aws_context"
+  create = var.create
 }
 
 locals {
@@ -19,9 +12,9 @@ locals {
   forwarder = var.create && var.mode == "forwarder"
   forwarded = local.handler && length(var.participant_account_ids) > 0
 
-  account_id = try(data.aws_caller_identity.current[0].account_id, "")
-  region     = try(data.aws_region.current[0].name, "")
-  partition  = try(data.aws_partition.current[0].partition, "aws")
+  account_id = module.context.account_id
+  region     = module.context.region
+  partition  = module.context.partition
 
   log_group_name = "/aws/lambda/${var.name}"
   log_group_arn  = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_name}"
@@ -54,15 +47,8 @@ module "kms" {
   description             = "${var.name}: dead-letter queue, logs and function environment"
   deletion_window_in_days = var.kms.deletion_window_in_days
   logs                    = { sid = "LogsForTheFunctionLogGroup", log_group_arns = local.log_group_arn }
-  statements = [{
-    Sid       = "EventBridgeWritesDeadLetters"
-    Effect    = "Allow"
-    Principal = { Service = "events.amazonaws.com" }
-    Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
-    Resource  = "*"
-    Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
-  }]
-  tags = local.tags
+  services                = { EventBridgeWritesDeadLetters = "events.amazonaws.com" }
+  tags                    = local.tags
 }
 
 moved {
@@ -180,14 +166,14 @@ module "lambda" {
       name        = var.name
       description = "Creates MWAA customer-managed VPC endpoints on PENDING, removes them on DELETED"
       handler     = "mwaa_platform.endpoints.handler.handler"
-      timeout     = var.lambda_timeout
+      timeout     = var.lambda.timeout
     }
   }
   filename             = var.lambda_zip_path
-  runtime              = var.lambda_runtime
-  memory_size          = var.lambda_memory_size
-  tracing_mode         = var.tracing_mode
-  reserved_concurrency = var.reserved_concurrency
+  runtime              = var.lambda.runtime
+  memory_size          = var.lambda.memory_size
+  tracing_mode         = var.lambda.tracing_mode
+  reserved_concurrency = var.lambda.reserved_concurrency
   kms_key_arn          = local.kms_key_arn
   environment_variables = {
     ALLOWED_ACCOUNT_IDS         = join(",", distinct(concat([local.account_id], var.participant_account_ids)))
@@ -195,18 +181,18 @@ module "lambda" {
     ENDPOINT_SECURITY_GROUP_IDS = join(",", var.endpoint_security_group_ids)
     LOG_LEVEL                   = var.log_level
   }
-  log_retention_in_days = var.log_retention_in_days
+  log_retention_in_days = var.lambda.log_retention_in_days
   role = {
     name        = "${var.name}-lambda"
     description = "Creates MWAA customer-managed VPC endpoints on environment status events"
     policy_name = "endpoint-automation"
   }
   policy_statements = local.lambda_statements
-  vpc_config        = var.vpc_config
+  vpc_config        = var.lambda.vpc_config
   # The module's one queue also takes the EventBridge delivery failures.
   dead_letter             = { target_arn = try(aws_sqs_queue.dlq[0].arn, null) }
   async_invoke            = { maximum_retry_attempts = var.retry_policy.lambda_retry_attempts, maximum_event_age_in_seconds = var.retry_policy.maximum_event_age_in_seconds }
-  code_signing_config_arn = var.code_signing_config_arn
+  code_signing_config_arn = var.lambda.code_signing_config_arn
 
   tags = local.tags
 }

@@ -51,60 +51,39 @@ variable "lambda_zip_path" {
   }
 }
 
-variable "lambda_runtime" {
-  description = "Python runtime of the function (the package needs only the standard library and boto3); null = the platform default in modules/_lambda (python3.11)."
-  type        = string
-  default     = null
+variable "lambda" {
+  description = <<-EOT
+    Settings of the handler function, passed to modules/_lambda: a field left null takes the platform default
+    there (runtime python3.11, memory_size 256 MB, reserved_concurrency 1, tracing_mode Active,
+    log_retention_in_days 365), where every field is also validated. timeout (seconds) covers the in-function
+    backoff (about 8 s per AWS call at worst); reserved_concurrency 1 serialises edits of shared SQS endpoint
+    policies; vpc_config runs the function in these subnets (it then needs EC2 API access from them, e.g. an ec2
+    interface endpoint).
+  EOT
+  type = object({
+    runtime               = optional(string)
+    memory_size           = optional(number)
+    timeout               = optional(number, 120)
+    reserved_concurrency  = optional(number)
+    tracing_mode          = optional(string)
+    log_retention_in_days = optional(number)
+    vpc_config = optional(object({
+      subnet_ids         = list(string)
+      security_group_ids = list(string)
+    }))
+    code_signing_config_arn = optional(string)
+  })
+  default  = {}
+  nullable = false
 
   validation {
-    condition     = var.lambda_runtime == null || try(contains(["python3.11", "python3.12"], var.lambda_runtime), false)
-    error_message = "lambda_runtime must be python3.11 or python3.12."
+    condition     = var.lambda.runtime == null || try(contains(["python3.11", "python3.12"], var.lambda.runtime), false)
+    error_message = "lambda.runtime must be python3.11 or python3.12."
   }
-}
-
-variable "lambda_timeout" {
-  description = "Function timeout in seconds; covers the in-function backoff (about 8 s per AWS call at worst)."
-  type        = number
-  default     = 120
-  nullable    = false
 
   validation {
-    condition     = var.lambda_timeout >= 30 && var.lambda_timeout <= 900
-    error_message = "lambda_timeout must be 30-900 seconds."
-  }
-}
-
-variable "lambda_memory_size" {
-  description = "Function memory in MB; null = the platform default in modules/_lambda (256 MB)."
-  type        = number
-  default     = null
-
-  validation {
-    condition     = var.lambda_memory_size == null || try(var.lambda_memory_size >= 128 && var.lambda_memory_size <= 10240, false)
-    error_message = "lambda_memory_size must be 128-10240 MB."
-  }
-}
-
-variable "reserved_concurrency" {
-  description = "Concurrent executions reserved for the function. 1 serialises edits of shared SQS endpoint policies."
-  type        = number
-  default     = 1
-  nullable    = false
-
-  validation {
-    condition     = var.reserved_concurrency >= 1 && floor(var.reserved_concurrency) == var.reserved_concurrency
-    error_message = "reserved_concurrency must be a whole number of at least 1."
-  }
-}
-
-variable "tracing_mode" {
-  description = "X-Ray tracing of the function: Active or PassThrough; null = the platform default in modules/_lambda (Active)."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.tracing_mode == null || try(contains(["Active", "PassThrough"], var.tracing_mode), false)
-    error_message = "tracing_mode must be Active or PassThrough."
+    condition     = var.lambda.timeout >= 30
+    error_message = "lambda.timeout must be at least 30 seconds (the in-function backoff), at most 900."
   }
 }
 
@@ -117,18 +96,6 @@ variable "log_level" {
   validation {
     condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR"], var.log_level)
     error_message = "log_level must be DEBUG, INFO, WARNING or ERROR."
-  }
-}
-
-variable "log_retention_in_days" {
-  description = "Retention of the function's log group."
-  type        = number
-  default     = 365
-  nullable    = false
-
-  validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
-    error_message = "log_retention_in_days must be a value CloudWatch Logs accepts, e.g. 30, 90, 365, 731."
   }
 }
 
@@ -173,21 +140,6 @@ variable "event_bus_name" {
   type        = string
   default     = "default"
   nullable    = false
-}
-
-variable "vpc_config" {
-  description = "Optional: run the function in these subnets (it then needs EC2 API access from them, e.g. an ec2 interface endpoint)."
-  type = object({
-    subnet_ids         = list(string)
-    security_group_ids = list(string)
-  })
-  default = null
-}
-
-variable "code_signing_config_arn" {
-  description = "Optional Lambda code signing configuration to enforce on the function."
-  type        = string
-  default     = null
 }
 
 ################################################################################
@@ -250,10 +202,5 @@ variable "kms" {
   validation {
     condition     = var.kms.create != (var.kms.key_arn != null)
     error_message = "Set exactly one of kms.create = true or kms.key_arn (encryption is not optional)."
-  }
-
-  validation {
-    condition     = var.kms.deletion_window_in_days >= 7 && var.kms.deletion_window_in_days <= 30
-    error_message = "kms.deletion_window_in_days must be 7-30."
   }
 }

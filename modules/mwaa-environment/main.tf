@@ -26,9 +26,9 @@ locals {
   min_webservers = coalesce(var.min_webservers, local.class.webservers.default)
   max_webservers = coalesce(var.max_webservers, max(local.class.webservers.default, local.min_webservers))
 
-  account_id = try(data.aws_caller_identity.current[0].account_id, "")
-  region     = try(data.aws_region.current[0].name, "")
-  partition  = try(data.aws_partition.current[0].partition, "aws")
+  account_id = module.context.account_id
+  region     = module.context.region
+  partition  = module.context.partition
 
   # The environment itself is var.name or, after a blue-green upgrade adopted through environment_name, a
   # successor named "<name>-..." (<name>-<major>-<minor>): the role and its log permissions cover both, so that
@@ -41,16 +41,9 @@ locals {
   tags = merge(var.tags, { "mwaa-platform:environment" = var.name })
 }
 
-data "aws_caller_identity" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_region" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_partition" "current" {
-  count = var.create ? 1 : 0
+module "context" {
+  source = "../_aws_context"
+  create = var.create
 }
 
 ################################################################################

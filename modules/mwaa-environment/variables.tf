@@ -390,11 +390,6 @@ variable "kms" {
   nullable = false
 
   validation {
-    condition     = var.kms.deletion_window_in_days >= 7 && var.kms.deletion_window_in_days <= 30
-    error_message = "kms.deletion_window_in_days must be 7-30."
-  }
-
-  validation {
     condition     = var.kms.key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]{36}$", coalesce(var.kms.key_arn, "-")))
     error_message = "kms.key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<uuid>), not an alias."
   }

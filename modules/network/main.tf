@@ -2,16 +2,9 @@
 # Context
 ################################################################################
 
-data "aws_partition" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_region" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_caller_identity" "current" {
-  count = var.create ? 1 : 0
+module "context" {
+  source = "../_aws_context"
+  create = var.create
 }
 
 data "aws_availability_zones" "available" {
@@ -25,9 +18,9 @@ data "aws_availability_zones" "available" {
 }
 
 locals {
-  partition  = try(data.aws_partition.current[0].partition, "aws")
-  region     = try(data.aws_region.current[0].name, "")
-  account_id = try(data.aws_caller_identity.current[0].account_id, "")
+  partition  = module.context.partition
+  region     = module.context.region
+  account_id = module.context.account_id
 
   azs = var.create ? slice(length(var.azs) > 0 ? var.azs : data.aws_availability_zones.available[0].names, 0, var.az_count) : []
 

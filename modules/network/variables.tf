@@ -211,11 +211,6 @@ variable "kms_key_deletion_window_in_days" {
   type        = number
   default     = 30
   nullable    = false
-
-  validation {
-    condition     = var.kms_key_deletion_window_in_days >= 7 && var.kms_key_deletion_window_in_days <= 30 && floor(var.kms_key_deletion_window_in_days) == var.kms_key_deletion_window_in_days
-    error_message = "kms_key_deletion_window_in_days must be a whole number from 7 to 30."
-  }
 }
 
 variable "externally_managed_endpoint_policies" {

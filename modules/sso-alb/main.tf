@@ -1,20 +1,13 @@
-data "aws_partition" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_region" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_caller_identity" "current" {
-  count = var.create ? 1 : 0
+module "context" {
+  source = "../_aws_context"
+  create = var.create
 }
 
 locals {
   create    = var.create
-  partition = try(data.aws_partition.current[0].partition, "aws")
-  region    = try(data.aws_region.current[0].name, "")
-  account   = try(data.aws_caller_identity.current[0].account_id, "")
+  partition = module.context.partition
+  region    = module.context.region
+  account   = module.context.account_id
 
   create_kms_key = local.create && var.kms_key_arn == null
   kms_key_arn    = local.create_kms_key ? aws_kms_key.this[0].arn : var.kms_key_arn

@@ -344,7 +344,9 @@ variable "authenticator" {
     The authenticator Lambda. zip_path: the zip built by scripts/package_lambdas.py --only sso: subpackage sso and
     requirements pyjwt[crypto] (the Makefile writes build/lambda/sso.zip). subnet_ids / security_group_ids put
     it in a VPC (it then needs egress to STS, DynamoDB, MWAA and the ELB public key endpoint). key_url_base
-    overrides the ALB public key endpoint (only for tests or partitions with a different endpoint).
+    overrides the ALB public key endpoint (only for tests or partitions with a different endpoint). runtime,
+    memory_size, reserved_concurrency and log_retention_days (also the WAF log group's) are validated by
+    modules/_lambda, whose defaults a null runtime or memory_size takes.
   EOT
   type = object({
     zip_path                = string
@@ -371,23 +373,8 @@ variable "authenticator" {
   }
 
   validation {
-    condition     = try(var.authenticator.runtime, null) == null || try(contains(["python3.11", "python3.12", "python3.13"], var.authenticator.runtime), false)
-    error_message = "authenticator.runtime must be python3.11, python3.12 or python3.13 (the zip's compiled dependencies are built for 3.11 by default)."
-  }
-
-  validation {
     condition     = var.authenticator == null || try(var.authenticator.timeout >= 3 && var.authenticator.timeout <= 60, false)
     error_message = "authenticator.timeout must be 3-60 seconds: a login is interactive, and the ALB gives up on a Lambda target after its own idle timeout."
-  }
-
-  validation {
-    condition     = var.authenticator == null || try(var.authenticator.reserved_concurrency >= 1, false)
-    error_message = "authenticator.reserved_concurrency must be at least 1 (it bounds how many logins run at once)."
-  }
-
-  validation {
-    condition     = var.authenticator == null || try(contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.authenticator.log_retention_days), false)
-    error_message = "authenticator.log_retention_days must be a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)."
   }
 
   validation {

@@ -18,12 +18,14 @@ module "dag_invokers" {
   flows      = var.dag_invokers.flows
   s3_trigger = var.dag_invokers.s3_trigger
 
-  vpc_config = local.dag_invokers_enabled && var.dag_invokers.in_vpc ? {
-    subnet_ids         = local.subnet_ids
-    security_group_ids = [module.mwaa.security_group_id]
-  } : null
-  reserved_concurrency  = var.dag_invokers.reserved_concurrency
-  log_retention_in_days = var.dag_invokers.log_retention_in_days
+  lambda = {
+    vpc_config = local.dag_invokers_enabled && var.dag_invokers.in_vpc ? {
+      subnet_ids         = local.subnet_ids
+      security_group_ids = [module.mwaa.security_group_id]
+    } : null
+    reserved_concurrency  = var.dag_invokers.reserved_concurrency
+    log_retention_in_days = var.dag_invokers.log_retention_in_days
+  }
 
   tags = local.tags
 }

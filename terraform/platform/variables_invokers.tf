@@ -4,7 +4,8 @@ variable "dag_invokers" {
     EventBridge Scheduler expression, conf) and s3_trigger (objects created under a key prefix of an existing
     bucket start the mapped DAG). Primary only: a schedule in the secondary would queue runs in the paused standby
     that all start when a failover unpauses it; after a failover, make the secondary the primary_region and apply.
-    in_vpc runs the functions in the environment's subnets with its security group.
+    in_vpc runs the functions in the environment's subnets with its security group; reserved_concurrency and
+    log_retention_in_days left null take the defaults of modules/dag-invokers and modules/_lambda (5, 365 days).
   EOT
   type = object({
     enabled = optional(bool, false)
@@ -27,8 +28,8 @@ variable "dag_invokers" {
       })), {})
     }), {})
     in_vpc                = optional(bool, false)
-    reserved_concurrency  = optional(number, 5)
-    log_retention_in_days = optional(number, 365)
+    reserved_concurrency  = optional(number)
+    log_retention_in_days = optional(number)
   })
   default  = {}
   nullable = false

@@ -51,7 +51,7 @@ def test_adopted_successor_plans_clean(tmp_path: Path, mwaa_vars: dict[str, str]
     shutil.copy(HERE / "terraform_guard" / "main.tf", workdir / "main.tf")
     ignore = shutil.ignore_patterns("tests", "examples")
     shutil.copytree(MODULE, workdir / "mwaa-environment", ignore=ignore)
-    for internal in ("_bucket", "_kms"):
+    for internal in ("_aws_context", "_bucket", "_kms"):
         shutil.copytree(MODULE.parent / internal, workdir / internal, ignore=ignore)
     tf = Terraform(workdir, clean_env({**mwaa_vars, "TF_CLI_CONFIG_FILE": terraform_cli_config,
                                        "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}))

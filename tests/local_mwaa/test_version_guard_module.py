@@ -49,9 +49,9 @@ def test_major_upgrade_is_stopped_and_an_in_place_change_then_plans_clean(
     workdir.mkdir()
     shutil.copy(HERE / "terraform_guard" / "main.tf", workdir / "main.tf")
     shutil.copytree(MODULE, workdir / "mwaa-environment", ignore=shutil.ignore_patterns("tests", "examples"))
-    # The module calls the internal ../_bucket and ../_kms, so they travel along.
+    # The module calls the internal ../_aws_context, ../_bucket and ../_kms, so they travel along.
     ignore = shutil.ignore_patterns("tests", "examples")
-    for internal in ("_bucket", "_kms"):
+    for internal in ("_aws_context", "_bucket", "_kms"):
         shutil.copytree(MODULE.parent / internal, workdir / internal, ignore=ignore)
     tf = Terraform(workdir, clean_env({**mwaa_vars, "TF_CLI_CONFIG_FILE": terraform_cli_config,
                                        "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}))

@@ -60,8 +60,9 @@ def workdir(tmp_path: Path) -> Path:
     copy = tmp_path / "sso-alb"
     ignore = shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "*.tfstate*")
     shutil.copytree(MODULE, copy, ignore=ignore)
-    # The module calls the internal ../_lambda and ../_bucket (which calls ../_kms), so they travel along.
-    for internal in ("_lambda", "_bucket", "_kms"):
+    # The module calls the internal ../_aws_context, ../_lambda and ../_bucket (which calls ../_kms), so they travel
+    # along.
+    for internal in ("_aws_context", "_lambda", "_bucket", "_kms"):
         shutil.copytree(MODULE.parent / internal, tmp_path / internal, ignore=ignore)
     return copy / "examples" / "complete"
 

@@ -25,20 +25,21 @@ run "account_administers_and_nothing_else_by_default" {
   }
 }
 
-run "logs_for_named_groups_and_caller_statements" {
+run "logs_for_named_groups_services_and_caller_statements" {
   command = plan
 
   variables {
     admin                   = { sid = "KeyAdministration", actions = ["kms:Describe*", "kms:Put*"] }
     logs                    = { sid = "Logs", log_group_arns = ["arn:aws:logs:us-east-1:111122223333:log-group:/a"], operator = "ArnLike" }
+    services                = { EventBridgeWritesDeadLetters = "events.amazonaws.com" }
     statements              = [{ Sid = "Events", Effect = "Allow", Principal = { Service = "events.amazonaws.com" }, Action = ["kms:Decrypt"], Resource = "*" }]
     deletion_window_in_days = 7
     multi_region            = true
   }
 
   assert {
-    condition     = [for s in jsondecode(aws_kms_key.this[0].policy).Statement : s.Sid] == ["KeyAdministration", "Logs", "Events"]
-    error_message = "Administration, then logs, then the caller's statements."
+    condition     = [for s in jsondecode(aws_kms_key.this[0].policy).Statement : s.Sid] == ["KeyAdministration", "Logs", "EventBridgeWritesDeadLetters", "Events"]
+    error_message = "Administration, then logs, then the services, then the caller's statements."
   }
 
   assert {
@@ -49,6 +50,11 @@ run "logs_for_named_groups_and_caller_statements" {
   assert {
     condition     = jsondecode(aws_kms_key.this[0].policy).Statement[1].Principal.Service == "logs.us-east-1.amazonaws.com" && jsondecode(aws_kms_key.this[0].policy).Statement[1].Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"] == ["arn:aws:logs:us-east-1:111122223333:log-group:/a"]
     error_message = "CloudWatch Logs of this Region may use the key for the named log groups only."
+  }
+
+  assert {
+    condition     = jsondecode(aws_kms_key.this[0].policy).Statement[2].Principal.Service == "events.amazonaws.com" && jsondecode(aws_kms_key.this[0].policy).Statement[2].Action == ["kms:Decrypt", "kms:GenerateDataKey"] && jsondecode(aws_kms_key.this[0].policy).Statement[2].Condition.StringEquals["aws:SourceAccount"] == "111122223333"
+    error_message = "A named service may encrypt with the key for this account's resources only."
   }
 
   assert {
@@ -77,7 +83,8 @@ run "bad_inputs_are_refused" {
     alias                   = "aws/reserved"
     deletion_window_in_days = 3
     logs                    = { sid = "Logs", log_group_arns = "x", operator = "StringEquals" }
+    services                = { "Events-Bus" = "events" }
   }
 
-  expect_failures = [var.alias, var.deletion_window_in_days, var.logs]
+  expect_failures = [var.alias, var.deletion_window_in_days, var.logs, var.services]
 }

@@ -134,3 +134,20 @@ run "unsupported_runtime" {
 
   expect_failures = [var.runtime]
 }
+
+# The checks the wrapping modules (dag-invokers, endpoint-automation, sso-alb, dr-failover) rely on: their
+# Lambda settings arrive here, and these fail at plan for every caller (each variable below must fail).
+run "bad_settings_are_refused" {
+  command = plan
+
+  variables {
+    reserved_concurrency  = 0
+    memory_size           = 64
+    tracing_mode          = "Off"
+    log_retention_in_days = 100
+    dead_letter           = { create = true, message_retention_seconds = 1209601 }
+    vpc_config            = { subnet_ids = [], security_group_ids = ["sg-0123456789abcdef0"] }
+  }
+
+  expect_failures = [var.reserved_concurrency, var.memory_size, var.tracing_mode, var.log_retention_in_days, var.dead_letter, var.vpc_config]
+}

@@ -83,6 +83,12 @@ run "own_key_needs_an_arn" {
 
 run "reserved_concurrency_not_zero" {
   command = plan
-  variables { reserved_concurrency = 0 }
-  expect_failures = [var.reserved_concurrency]
+  variables { lambda = { reserved_concurrency = 0 } }
+  expect_failures = [var.lambda]
+}
+
+run "timeout_covers_the_retries" {
+  command = plan
+  variables { lambda = { timeout = 5 } }
+  expect_failures = [var.lambda]
 }

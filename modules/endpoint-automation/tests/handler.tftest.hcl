@@ -98,7 +98,7 @@ run "allowed_vpcs_fence_the_role_and_the_handler" {
   command = apply
   variables {
     allowed_vpc_ids = ["vpc-0123456789abcdef0"]
-    tracing_mode    = "PassThrough"
+    lambda          = { tracing_mode = "PassThrough" }
   }
   assert {
     condition     = [for s in jsondecode(module.lambda.role_policy).Statement : s.Resource if s.Sid == "CreateEndpointsInAllowedVpcs"][0] == ["arn:aws:ec2:us-east-1:111122223333:vpc/vpc-0123456789abcdef0"]
@@ -152,7 +152,7 @@ run "owner_of_a_shared_vpc_accepts_participants" {
 run "python_3_12_runtime" {
   command = plan
   variables {
-    lambda_runtime = "python3.12"
+    lambda = { runtime = "python3.12" }
   }
   assert {
     condition     = module.lambda.functions["handler"].runtime == "python3.12"
@@ -163,7 +163,7 @@ run "python_3_12_runtime" {
 run "vpc_attachment_adds_eni_permissions" {
   command = apply
   variables {
-    vpc_config = { subnet_ids = ["subnet-0123456789abcdef0"], security_group_ids = ["sg-0123456789abcdef0"] }
+    lambda = { vpc_config = { subnet_ids = ["subnet-0123456789abcdef0"], security_group_ids = ["sg-0123456789abcdef0"] } }
   }
   assert {
     condition     = module.lambda.functions["handler"].vpc_config[0].subnet_ids == toset(["subnet-0123456789abcdef0"]) && length([for s in jsondecode(module.lambda.role_policy).Statement : s if s.Sid == "CreateNetworkInterfacesInGivenSubnets"]) == 1

@@ -27,9 +27,9 @@ run "handler_with_missing_zip" {
 run "unsupported_runtime" {
   command = plan
   variables {
-    lambda_runtime = "python3.9"
+    lambda = { runtime = "python3.9" }
   }
-  expect_failures = [var.lambda_runtime]
+  expect_failures = [var.lambda]
 }
 
 run "unknown_mode" {
@@ -92,9 +92,9 @@ run "encryption_cannot_be_switched_off" {
 run "timeout_too_short" {
   command = plan
   variables {
-    lambda_timeout = 10
+    lambda = { timeout = 10 }
   }
-  expect_failures = [var.lambda_timeout]
+  expect_failures = [var.lambda]
 }
 
 run "lambda_retries_above_two" {
@@ -103,12 +103,4 @@ run "lambda_retries_above_two" {
     retry_policy = { lambda_retry_attempts = 3 }
   }
   expect_failures = [var.retry_policy]
-}
-
-run "zero_concurrency" {
-  command = plan
-  variables {
-    reserved_concurrency = 0
-  }
-  expect_failures = [var.reserved_concurrency]
 }

@@ -264,11 +264,3 @@ run "flow_log_aggregation_interval" {
   }
   expect_failures = [var.flow_logs]
 }
-
-run "kms_deletion_window_too_short" {
-  command = plan
-  variables {
-    kms_key_deletion_window_in_days = 5
-  }
-  expect_failures = [var.kms_key_deletion_window_in_days]
-}
