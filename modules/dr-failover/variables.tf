@@ -248,7 +248,7 @@ variable "lambda_environment" {
 }
 
 variable "reserved_concurrency" {
-  description = "Reserved concurrent executions per failover Lambda (-1: unreserved)."
+  description = "Reserved concurrent executions per failover Lambda: a whole number of at least 1 (checked in modules/_lambda; the failover needs one at a time, a few more let the runbook and the schedule overlap)."
   type        = number
   default     = 5
   nullable    = false
