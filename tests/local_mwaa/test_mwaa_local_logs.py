@@ -47,6 +47,19 @@ def talk():
 with DAG("{dag_id}", start_date=datetime(2024, 1, 1), schedule=None, catchup=False) as dag:
     PythonOperator(task_id="talk", python_callable=talk)
 """
+# A DAG file in a subfolder that logs while it is parsed (as the repository's dags/examples/ do): on Airflow 3 the
+# DAG processor hands that line to the CloudWatch remote-logging processor, which must find the file's log under
+# the base log folder (it once ended the DAG processor: the drill on 3.2.1 never saw its DAGs)
+NOISY = """
+import logging
+from datetime import datetime
+from airflow import DAG
+
+logging.getLogger(__name__).warning("PARSE-MARKER while parsing")
+
+with DAG("{dag_id}", start_date=datetime(2024, 1, 1), schedule=None, catchup=False) as dag:
+    pass
+"""
 VERSIONS = {"2": "2.11.0", "3": "3.2.1"}
 
 
@@ -156,6 +169,8 @@ def log_envs(mwaa: Any, infra: Infra, local_mwaa: Any) -> Iterator[dict[str, str
     for major, version in VERSIONS.items():
         s3.put_object(Bucket=infra.bucket, Key=f"logdags{major}/talk{major}.py",
                       Body=DAG.format(module=modules[major], dag_id=f"talk{major}").encode())
+        s3.put_object(Bucket=infra.bucket, Key=f"logdags{major}/sub/noisy{major}.py",
+                      Body=NOISY.format(dag_id=f"noisy{major}").encode())
         # a loaded 2-core machine can take more than gunicorn's default 120 s to boot the 2.x webserver
         options = {"webserver.web_server_master_timeout": "600"} if major == "2" else {}
         mwaa.create_environment(**infra.params(names[major], AirflowVersion=version, DagS3Path=f"logdags{major}",
@@ -287,6 +302,11 @@ def test_airflow3_task_log_at_warning_filters_info_and_a_disabled_module_ships_n
     root = next(Path(e["Processes"]["root"]) for e in local_mwaa.environments() if e["Name"] == name)
     local = root / "logs" / "airflow" / f"dag_id=talk3/run_id={run_id}/task_id=talk/attempt=1.log"
     assert "INFO-MARKER from the task" in local.read_text()
+
+    wait_for("noisy3 (a subfolder's DAG that logs while parsed) listed", lambda: web.get(
+        f"{api}/dags/noisy3", headers=headers, timeout=60).status_code == 200, timeout=240)
+    processes = next(e["Processes"] for e in local_mwaa.environments() if e["Name"] == name)
+    assert "dag-processor" in processes["memory_kb"], processes  # still running after that line
 
     api_text = _task_log_text(web, api, headers, "3", run_id)
     assert f"Reading remote log from Cloudwatch log_group: airflow-{name}-Task" in api_text

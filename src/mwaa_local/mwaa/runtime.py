@@ -242,6 +242,12 @@ class EnvRuntime:
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self.home / "simple_auth_passwords.json"),
         })
+        if self.major >= 3:
+            # Airflow's own layout: the DAG processor's per-file logs under the base log folder. Elsewhere (its default
+            # is $AIRFLOW_HOME/logs/dag_processor, outside our base folder) the CloudWatch remote-logging processor
+            # cannot name their stream and raises, which ends the whole DAG processor at the first parse-time log line.
+            child_logs = self.logs / "airflow" / "dag_processor"
+            env["AIRFLOW__LOGGING__DAG_PROCESSOR_CHILD_PROCESS_LOG_DIRECTORY"] = str(child_logs)
         if self.celery and local.get("celery_queue_url"):
             env.update(celery_workers.environ(self))
         env.update(logshipping.airflow_environ(self.record))  # LoggingConfiguration: levels, TaskLogs remote logging
