@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg2
+from botocore.exceptions import ClientError
 
 from mwaa_local.dr_drill_stack import (
     ENVIRONMENT,
@@ -94,7 +95,13 @@ def queue_depth(region: str) -> dict[str, Any] | None:
     if not arn:
         return None
     sqs = client("sqs", region)
-    url = sqs.get_queue_url(QueueName=arn.rsplit(":", 1)[-1])["QueueUrl"]
+    try:
+        url = sqs.get_queue_url(QueueName=arn.rsplit(":", 1)[-1])["QueueUrl"]
+    except ClientError as exc:  # reported as on MWAA, but the local MWAA runs this version on LocalExecutor
+        if exc.response.get("Error", {}).get("Code") in ("AWS.SimpleQueueService.NonExistentQueue",
+                                                         "QueueDoesNotExist"):
+            return None
+        raise
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
         "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
     return {"queue": arn.rsplit(":", 1)[-1], "waiting": int(attributes["ApproximateNumberOfMessages"]),
@@ -136,7 +143,7 @@ class InFlight:
     def record_kill(self, killed_at: datetime, killed: list[str]) -> None:
         """Right after the kill: what each task was doing, and the dead region's queue."""
         self.at_kill = {"killed_at": killed_at.isoformat(), "killed": killed,
-                        "tasks": task_states(self.stack, PRIMARY), "queue": queue_depth(PRIMARY)}
+                        "tasks": task_states(self.stack, PRIMARY), "queue": _quiet(queue_depth, PRIMARY)}
 
     def outcome(self, killed_at: datetime, in_flight_policy: str, restore_tables: dict[str, Any]) -> dict[str, Any]:
         """After the failover: wait (bounded) for the reruns to settle in the secondary, then judge each task."""

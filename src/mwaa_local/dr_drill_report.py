@@ -102,6 +102,8 @@ def render_in_flight(section: dict[str, Any] | None) -> list[str]:
         lines.append(f"    Celery queue {queue['queue']} (SQS, primary): at the kill {queue['waiting']} waiting, "
                      f"{queue['taken_by_workers']} taken by workers; after the failover {after.get('waiting')} "
                      f"waiting, {after.get('taken_by_workers')} taken (no worker is left to take or finish them)")
+    elif queue and queue.get("error"):
+        lines.append(f"    the Celery queue could not be read: {queue['error']}")
     else:
         lines.append("    no Celery queue: the environment runs LocalExecutor (tasks run beside the scheduler)")
     for row in section.get("tasks") or []:

@@ -58,6 +58,10 @@ def test_the_report_lists_every_task_and_the_dead_region_queue() -> None:
     assert "late  hold_3" in text and "-> lost with the region" in text
     assert "rerun by the secondary: 1, lost with the region: 1" in text
     assert render_in_flight(None) == []
+    local = "\n".join(render_in_flight({**section, "queue_at_kill": None}))
+    assert "no Celery queue: the environment runs LocalExecutor" in local
+    unread = "\n".join(render_in_flight({**section, "queue_at_kill": {"error": "EndpointConnectionError: x"}}))
+    assert "the Celery queue could not be read: EndpointConnectionError" in unread
     assert "in flight at the kill" in render_text({"result": "x", "in_flight": section})
 
 
