@@ -178,15 +178,16 @@ resource "aws_cloudwatch_log_group" "sfn" {
   tags              = local.tags
 }
 
-data "aws_iam_policy_document" "sfn_trust" {
-  count = var.create ? 1 : 0
+# The two service roles of this module: each trusted by one AWS service, and only for this account.
+data "aws_iam_policy_document" "trust" {
+  for_each = var.create ? { sfn = "states.amazonaws.com", scheduler = "scheduler.amazonaws.com" } : {}
 
   statement {
     actions = ["sts:AssumeRole"]
 
     principals {
       type        = "Service"
-      identifiers = ["states.amazonaws.com"]
+      identifiers = [each.value]
     }
 
     condition {
@@ -225,7 +226,7 @@ resource "aws_iam_role" "sfn" {
 
   name               = "${local.function_prefix}-states"
   description        = "The failover state machine of ${var.env}"
-  assume_role_policy = data.aws_iam_policy_document.sfn_trust[0].json
+  assume_role_policy = data.aws_iam_policy_document.trust["sfn"].json
   tags               = local.tags
 }
 
@@ -280,31 +281,12 @@ resource "aws_sfn_state_machine" "this" {
 # Schedule: evaluate health every period
 ################################################################################
 
-data "aws_iam_policy_document" "scheduler_trust" {
-  count = var.create ? 1 : 0
-
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["scheduler.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
-}
-
 resource "aws_iam_role" "scheduler" {
   count = var.create ? 1 : 0
 
   name               = "${local.function_prefix}-schedule"
   description        = "Starts the failover state machine of ${var.env} on schedule"
-  assume_role_policy = data.aws_iam_policy_document.scheduler_trust[0].json
+  assume_role_policy = data.aws_iam_policy_document.trust["scheduler"].json
   tags               = local.tags
 }
 
