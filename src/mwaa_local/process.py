@@ -26,9 +26,10 @@ class Record:
     started: int | None = None
 
     def alive(self) -> bool:
-        if self.started is not None:
-            return start_time(self.pid) == self.started
-        return _cmdline(self.pid) == self.cmdline
+        """Still the process we started, and running (a zombie has exited: only its parent's wait is left)."""
+        if self.started is None:
+            return _cmdline(self.pid) == self.cmdline and not _zombie(self.pid)
+        return start_time(self.pid) == self.started and not _zombie(self.pid)
 
 
 def _zombie(pid: int) -> bool:
@@ -104,24 +105,42 @@ def spawn(cmd: list[str], pid_file: Path, log_file: Path, env: dict[str, str] | 
     return proc
 
 
+def _reap(pid: int) -> None:
+    """Collect ``pid``'s exit status if it is our child (so it does not linger as a zombie); else do nothing."""
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def _wait_gone(rec: Record, timeout: float) -> bool:
+    """Wait until ``rec`` has exited (reaping it if it is our child); True if it did within ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        _reap(rec.pid)
+        if not rec.alive():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
+
+
 def stop(pid_file: Path, timeout: float = 15.0) -> bool:
-    """Stop the recorded process group if it is still ours. Returns True if something was stopped."""
+    """Stop the recorded process group if it is still ours: SIGTERM, then SIGKILL after ``timeout`` seconds.
+
+    Returns True if something was stopped. When it returns, the process has exited and, if it is our child, been
+    reaped: a caller may check at once that it is gone.
+    """
     rec = running(pid_file)
     if rec is None:
         return False
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(rec.pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and rec.alive() and not _zombie(rec.pid):
-        with contextlib.suppress(ChildProcessError, OSError):
-            os.waitpid(rec.pid, os.WNOHANG)  # reap our own child so it does not linger as a zombie
-        time.sleep(0.1)
-    if rec.alive() and not _zombie(rec.pid):
+    if not _wait_gone(rec, timeout):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(rec.pid, signal.SIGKILL)
-    # Reap if it is our child; ignore if it is not.
-    with contextlib.suppress(ChildProcessError, OSError):
-        os.waitpid(rec.pid, os.WNOHANG)
+        if not _wait_gone(rec, 10.0):
+            raise RuntimeError(f"process {rec.pid} ({' '.join(rec.cmdline)[:80]}) survived SIGKILL; pid file kept: "
+                               f"{pid_file}")
+    # An exited process that is not our child may stay a zombie until its parent waits; it runs nothing.
     with contextlib.suppress(OSError):
         pid_file.unlink()
     return True

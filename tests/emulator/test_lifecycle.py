@@ -89,3 +89,24 @@ def test_recycled_pid_is_not_ours(tmp_path: Path) -> None:
     assert started is not None
     (tmp_path / "x.pid").write_text(f'{{"pid": {os.getpid()}, "cmdline": [], "port": null, "started": {started + 1}}}')
     assert process.running(tmp_path / "x.pid") is None
+
+
+def test_stop_escalates_and_returns_only_when_the_process_is_gone(tmp_path: Path) -> None:
+    """A process that ignores SIGTERM is killed; when ``stop`` returns it is reaped, not a lingering zombie."""
+    import sys
+
+    from mwaa_local import process
+
+    pid_file = tmp_path / "p.pid"
+    code = ("import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); "
+            "time.sleep(60)")
+    process.spawn([sys.executable, "-c", code], pid_file, tmp_path / "p.log")
+    deadline = time.monotonic() + 20
+    while "ready" not in (tmp_path / "p.log").read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    record = process.read(pid_file)
+    assert record is not None and record.alive()
+    assert process.stop(pid_file, timeout=0.5) is True
+    assert not record.alive()
+    assert not Path(f"/proc/{record.pid}").exists()
+    assert not pid_file.exists()

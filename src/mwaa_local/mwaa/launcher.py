@@ -73,7 +73,7 @@ class LocalMwaa:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k not in CLIENT_ONLY_VARIABLES}
         env.update(self.emulator_env)
         proc = process.spawn(self.command(), self.pid_file, self.log_file, env=env, port=self.port)
-        # Reap our child the moment it exits: a zombie keeps its start time, and process.stop would wait for it.
+        # Reap our child the moment it exits, even when nobody calls stop (the service may end by itself).
         threading.Thread(target=proc.wait, name="local-mwaa-reaper", daemon=True).start()
         try:
             ports.wait_listening(self.port, timeout, "local MWAA", alive=lambda: proc.poll() is None)
