@@ -28,16 +28,18 @@ class Record:
     def alive(self) -> bool:
         """Still the process we started, and running (a zombie has exited: only its parent's wait is left)."""
         if self.started is None:
-            return _cmdline(self.pid) == self.cmdline and not _zombie(self.pid)
-        return start_time(self.pid) == self.started and not _zombie(self.pid)
+            return _cmdline(self.pid) == self.cmdline and not exited(self.pid)
+        return start_time(self.pid) == self.started and not exited(self.pid)
 
 
-def _zombie(pid: int) -> bool:
+def exited(pid: int) -> bool:
+    """True if ``pid`` is gone or a zombie (it has exited; only its parent's wait may be left)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return True
-    return stat[stat.rfind(")") + 2:].split()[0] in ("Z", "X")
+    state = stat[stat.rfind(")") + 2:].split()[:1]
+    return not state or state[0] in ("Z", "X")
 
 
 def start_time(pid: int) -> int | None:
@@ -105,7 +107,7 @@ def spawn(cmd: list[str], pid_file: Path, log_file: Path, env: dict[str, str] | 
     return proc
 
 
-def _reap(pid: int) -> None:
+def reap(pid: int) -> None:
     """Collect ``pid``'s exit status if it is our child (so it does not linger as a zombie); else do nothing."""
     with contextlib.suppress(ChildProcessError, OSError):
         os.waitpid(pid, os.WNOHANG)
@@ -115,7 +117,7 @@ def _wait_gone(rec: Record, timeout: float) -> bool:
     """Wait until ``rec`` has exited (reaping it if it is our child); True if it did within ``timeout``."""
     deadline = time.monotonic() + timeout
     while True:
-        _reap(rec.pid)
+        reap(rec.pid)
         if not rec.alive():
             return True
         if time.monotonic() >= deadline:

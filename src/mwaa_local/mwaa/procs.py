@@ -16,7 +16,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from mwaa_local.process import start_time
+from mwaa_local.process import exited, reap, start_time
 
 
 def _children(pid: int) -> list[int]:
@@ -67,14 +67,9 @@ def running(pid_file: Path) -> int | None:
 
 
 def _reapable(pid: int) -> bool:
-    """False for a zombie (exited, not yet reaped by its parent)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    if state == "Z":
-        with contextlib.suppress(ChildProcessError, OSError):
-            os.waitpid(pid, os.WNOHANG)
+    """False for a process that has exited (a zombie is reaped here if it is our child)."""
+    if exited(pid):
+        reap(pid)
         return False
     return True
 
